@@ -1,0 +1,157 @@
+// Package cli is the keyref command tree. Main is its one entry point;
+// every command reads and writes through an Env, so tests run commands in
+// process with their own streams, clock and keychain.
+//
+// stdout carries only the result a command was asked for (a token, JSON,
+// protocol lines); prompts, progress and diagnostics go to stderr. No
+// command prints a secret anywhere but stdout, and only where its
+// documentation says so.
+package cli
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/keyref/keyref/internal/keychain"
+	"github.com/keyref/keyref/internal/store"
+)
+
+// Env is the world a command runs in.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Now            func() time.Time
+	// Keychain is the backend; nil means the OS keychain.
+	Keychain keychain.Backend
+	// LockDir overrides where lock files live.
+	LockDir string
+	// Args0 is the name the binary was started as; it selects the git and
+	// docker credential helper modes.
+	Args0 string
+}
+
+// OSEnv returns the Env of the running process.
+func OSEnv() *Env {
+	return &Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Getenv: os.Getenv, Now: time.Now, Args0: os.Args[0],
+	}
+}
+
+func (e *Env) getenv(k string) string {
+	if e.Getenv == nil {
+		return ""
+	}
+	return e.Getenv(k)
+}
+
+func (e *Env) now() time.Time {
+	if e.Now == nil {
+		return time.Now()
+	}
+	return e.Now()
+}
+
+// backend returns the keychain the commands use.
+func (e *Env) backend() keychain.Backend {
+	if e.Keychain != nil {
+		return e.Keychain
+	}
+	sys := &keychain.System{Getenv: e.Getenv}
+	if d, err := time.ParseDuration(e.getenv("KEYREF_KEYCHAIN_TIMEOUT")); err == nil && d > 0 {
+		sys.Timeout = d
+	}
+	return sys
+}
+
+// store returns the alias store.
+func (e *Env) store() *store.Store {
+	dir := e.LockDir
+	if dir == "" {
+		dir = e.getenv("KEYREF_LOCK_DIR")
+	}
+	return store.New(e.backend(), store.Options{LockDir: dir, Now: e.Now})
+}
+
+// logger returns the diagnostics logger: quiet unless KEYREF_LOG asks.
+func (e *Env) logger() *slog.Logger {
+	level := slog.LevelWarn
+	switch strings.ToLower(e.getenv("KEYREF_LOG")) {
+	case "debug":
+		level = slog.LevelDebug
+	case "info":
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// stdinTerminal reports whether stdin is an interactive terminal, and its
+// file descriptor.
+func (e *Env) stdinTerminal() (int, bool) {
+	f, ok := e.Stdin.(*os.File)
+	if !ok {
+		return 0, false
+	}
+	fd := int(f.Fd())
+	return fd, term.IsTerminal(fd)
+}
+
+// Main runs keyref with args (without the program name) and returns the
+// exit code.
+func Main(ctx context.Context, env *Env, args []string) int {
+	root := newRoot(env)
+	root.SetArgs(args)
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	return report(env, cmd, err)
+}
+
+func newRoot(env *Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "keyref",
+		Short: "Keep bearer tokens in the OS keychain and hand them out by alias",
+		Long: `keyref stores bearer tokens under short aliases in the OS keychain (macOS
+Keychain, Windows Credential Manager, Linux Secret Service) and hands them to
+scripts, git and keyref-mcp, scoped to the URLs each alias may be sent to.
+
+Exit codes: 0 ok, 1 other failure, 2 usage or invalid input, 3 alias not
+found, 4 keychain unavailable, locked or timed out, 5 destination outside the
+alias's scope, 6 login required.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(
+		newSetCmd(env),
+		newGetCmd(env),
+		newListCmd(env),
+		newRmCmd(env),
+		newRenameCmd(env),
+		newDoctorCmd(env),
+	)
+	return root
+}
+
+// completeAliases completes alias names from the index.
+func completeAliases(env *Env) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		names, _ := env.store().Names(cmd.Context())
+		return names, cobra.ShellCompDirectiveNoFileComp
+	}
+}

@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyref/keyref/internal/keychain"
+	"github.com/keyref/keyref/internal/scope"
+	"github.com/keyref/keyref/internal/store"
+)
+
+// Exit codes, documented in the README and docs/exit-codes.md.
+const (
+	ExitOK            = 0
+	ExitFailure       = 1 // any other failure
+	ExitUsage         = 2 // usage or invalid input
+	ExitNotFound      = 3 // alias not found
+	ExitUnavailable   = 4 // keychain unavailable, locked or timed out
+	ExitOutOfScope    = 5 // destination outside the alias's scope
+	ExitLoginRequired = 6 // an OAuth alias needs `keyref login` again
+)
+
+// ErrLoginRequired reports an OAuth alias whose refresh was refused.
+var ErrLoginRequired = errors.New("login required")
+
+// usageError marks an error in how keyref was called.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+// usagef returns a usage error.
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// exitCode maps an error to keyref's exit code. It is the one place the
+// codes are chosen.
+func exitCode(err error) int {
+	var u usageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &u), errors.Is(err, store.ErrInvalidName),
+		errors.Is(err, scope.ErrInvalid), errors.Is(err, errInvalidSecret),
+		errors.Is(err, store.ErrTooLarge):
+		return ExitUsage
+	case errors.Is(err, store.ErrNotFound):
+		return ExitNotFound
+	case errors.Is(err, keychain.ErrUnavailable):
+		return ExitUnavailable
+	case errors.Is(err, scope.ErrOutside):
+		return ExitOutOfScope
+	case errors.Is(err, ErrLoginRequired):
+		return ExitLoginRequired
+	}
+	return ExitFailure
+}
+
+// report prints err on stderr once and returns its exit code.
+func report(env *Env, cmd *cobra.Command, err error) int {
+	code := exitCode(err)
+	var ex exitError
+	if errors.As(err, &ex) {
+		return ex.code // the command already said what happened
+	}
+	fmt.Fprintf(env.Stderr, "keyref: %v\n", err)
+	if code == ExitUsage && cmd != nil && isCobraUsage(err) {
+		fmt.Fprintf(env.Stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	}
+	return code
+}
+
+// exitError carries an exit code for a command that reported its own
+// outcome, such as doctor.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func isCobraUsage(err error) bool {
+	var u usageError
+	return errors.As(err, &u)
+}

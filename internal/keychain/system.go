@@ -1,0 +1,100 @@
+package keychain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/zalando/go-keyring"
+)
+
+// DefaultTimeout bounds each keychain call. Unlock prompts can wait for a
+// person, so it is generous, but it is never infinite.
+const DefaultTimeout = 30 * time.Second
+
+// System is the Backend of the running OS, through go-keyring.
+type System struct {
+	// Timeout bounds each call; zero means DefaultTimeout.
+	Timeout time.Duration
+	// Getenv reads the environment; nil means os.Getenv. Linux uses it to
+	// find the session bus.
+	Getenv func(string) string
+}
+
+// Get implements Backend.
+func (s *System) Get(ctx context.Context, account string) (string, error) {
+	var v string
+	err := s.call(ctx, "reading", account, func() error {
+		var err error
+		v, err = keyring.Get(Service, account)
+		return err
+	})
+	return v, err
+}
+
+// Set implements Backend.
+func (s *System) Set(ctx context.Context, account, value string) error {
+	return s.call(ctx, "writing", account, func() error {
+		return keyring.Set(Service, account, value)
+	})
+}
+
+// Delete implements Backend.
+func (s *System) Delete(ctx context.Context, account string) error {
+	return s.call(ctx, "deleting", account, func() error {
+		return keyring.Delete(Service, account)
+	})
+}
+
+// MaxValue implements Backend.
+func (s *System) MaxValue() int { return maxValue(OS(runtime.GOOS)) }
+
+// call runs fn with the bus check and the time limit. go-keyring cannot be
+// cancelled, so on expiry fn is left running in its goroutine; the caller
+// reports the failure and the process exits soon after.
+func (s *System) call(ctx context.Context, op, account string, fn func() error) error {
+	if err := checkBus(s.Getenv); err != nil {
+		return err
+	}
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	select {
+	case err := <-done:
+		return translate(op, account, err)
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("%s %q: %w", op, account, &UnavailableError{
+				Reason: "keychain locked or not answering",
+				Hint:   fmt.Sprintf("no answer within %s; unlock it and try again", timeout),
+			})
+		}
+		return fmt.Errorf("%s %q: %w", op, account, ctx.Err())
+	}
+}
+
+// translate maps go-keyring's errors to this package's. Other errors come
+// from the platform (D-Bus, Security framework, Win32) and mean the
+// keychain could not do what was asked; their text never holds a value.
+func translate(op, account string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, keyring.ErrNotFound):
+		return fmt.Errorf("%s %q: %w", op, account, ErrNotFound)
+	case errors.Is(err, keyring.ErrSetDataTooBig):
+		return fmt.Errorf("%s %q: %w", op, account, ErrTooBig)
+	}
+	return fmt.Errorf("%s %q: %w", op, account, &UnavailableError{
+		Reason: "keychain error: " + err.Error(),
+		Hint:   unavailableHint,
+	})
+}

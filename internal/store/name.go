@@ -1,0 +1,48 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// MaxNameLen is the longest alias name.
+const MaxNameLen = 64
+
+// ErrInvalidName reports an alias name keyref does not accept.
+var ErrInvalidName = errors.New("invalid alias name")
+
+// NormalizeName checks an alias name and returns its stored form. Names
+// are 1 to 64 characters of a-z, 0-9, '.', '_' and '-', starting with a
+// letter or digit. They are case-insensitive, because Windows Credential
+// Manager's target names are, so upper case is folded to lower.
+func NormalizeName(name string) (string, error) {
+	n := strings.ToLower(name)
+	switch {
+	case n == "":
+		return "", fmt.Errorf("%w: empty", ErrInvalidName)
+	case len(n) > MaxNameLen:
+		return "", fmt.Errorf("%w: longer than %d characters", ErrInvalidName, MaxNameLen)
+	case !isAlnum(n[0]):
+		return "", fmt.Errorf("%w %q: must start with a letter or digit", ErrInvalidName, quoteName(name))
+	}
+	for i := 0; i < len(n); i++ {
+		c := n[i]
+		if !isAlnum(c) && c != '.' && c != '_' && c != '-' {
+			return "", fmt.Errorf("%w %q: only a-z, 0-9, '.', '_' and '-' are allowed",
+				ErrInvalidName, quoteName(name))
+		}
+	}
+	return n, nil
+}
+
+func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+
+// quoteName shortens a rejected name for an error message: a user who
+// typed a token where a name belongs must not see it echoed whole.
+func quoteName(name string) string {
+	if len(name) > 24 {
+		return name[:8] + "…"
+	}
+	return name
+}

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/keyref/keyref/internal/secret"
+)
+
+// Kind says what an alias holds.
+type Kind string
+
+// The kinds of alias.
+const (
+	KindToken  Kind = "token"  // a bearer token set by the user
+	KindOAuth2 Kind = "oauth2" // tokens obtained and refreshed through OAuth 2.0
+)
+
+// Record is everything stored under one alias. Its secrets are
+// secret.Secret values, so printing or marshalling a Record as JSON never
+// shows them; only EncodeRecord writes them, for the keychain alone.
+type Record struct {
+	Kind    Kind
+	Secret  secret.Secret // the token for KindToken
+	Scopes  []string      // URL prefixes, or "*" for any destination
+	Note    string
+	Created time.Time
+	Updated time.Time
+
+	// Username is what the git credential helper answers as the user name.
+	Username string
+	// Bearer marks the alias for git's authtype=Bearer answer.
+	Bearer bool
+
+	OAuth *OAuth // set for KindOAuth2
+}
+
+// OAuth holds the state of an OAuth 2.0 alias.
+type OAuth struct {
+	AccessToken   secret.Secret
+	RefreshToken  secret.Secret
+	ClientSecret  secret.Secret
+	TokenType     string
+	Expiry        time.Time
+	Issuer        string
+	ClientID      string
+	TokenURL      string
+	DeviceAuthURL string
+	RevocationURL string
+	Scopes        []string
+	// Grant is "device_code" or "client_credentials".
+	Grant string
+}
+
+// Token returns the value an alias hands out: the token of a token alias
+// or the access token of an OAuth alias.
+func (r *Record) Token() secret.Secret {
+	if r.Kind == KindOAuth2 && r.OAuth != nil {
+		return r.OAuth.AccessToken
+	}
+	return r.Secret
+}
+
+// recordVersion is the version of the stored record format. A decoder
+// refuses records from a newer version rather than guess at them.
+const recordVersion = 1
+
+// wireRecord is the stored form. Secrets are []byte so that JSON carries
+// them as base64 and any byte sequence round-trips exactly.
+type wireRecord struct {
+	V        int        `json:"v"`
+	Kind     Kind       `json:"kind"`
+	Secret   []byte     `json:"secret,omitempty"`
+	Scopes   []string   `json:"scopes,omitempty"`
+	Note     string     `json:"note,omitempty"`
+	Created  time.Time  `json:"created"`
+	Updated  time.Time  `json:"updated"`
+	Username string     `json:"username,omitempty"`
+	Bearer   bool       `json:"bearer,omitempty"`
+	OAuth    *wireOAuth `json:"oauth,omitempty"`
+}
+
+type wireOAuth struct {
+	AccessToken   []byte    `json:"access_token,omitempty"`
+	RefreshToken  []byte    `json:"refresh_token,omitempty"`
+	ClientSecret  []byte    `json:"client_secret,omitempty"`
+	TokenType     string    `json:"token_type,omitempty"`
+	Expiry        time.Time `json:"expiry,omitzero"`
+	Issuer        string    `json:"issuer,omitempty"`
+	ClientID      string    `json:"client_id,omitempty"`
+	TokenURL      string    `json:"token_url,omitempty"`
+	DeviceAuthURL string    `json:"device_auth_url,omitempty"`
+	RevocationURL string    `json:"revocation_url,omitempty"`
+	Scopes        []string  `json:"scopes,omitempty"`
+	Grant         string    `json:"grant,omitempty"`
+}
+
+// ErrCorrupt reports a stored record that cannot be decoded. Its message
+// never quotes the stored bytes.
+var ErrCorrupt = errors.New("stored record is corrupt")
+
+// EncodeRecord returns the stored form of r, secrets included.
+func EncodeRecord(r *Record) ([]byte, error) {
+	w := wireRecord{
+		V: recordVersion, Kind: r.Kind, Secret: bytesOf(r.Secret), Scopes: r.Scopes,
+		Note: r.Note, Created: r.Created.UTC(), Updated: r.Updated.UTC(),
+		Username: r.Username, Bearer: r.Bearer,
+	}
+	if o := r.OAuth; o != nil {
+		w.OAuth = &wireOAuth{
+			AccessToken: bytesOf(o.AccessToken), RefreshToken: bytesOf(o.RefreshToken),
+			ClientSecret: bytesOf(o.ClientSecret), TokenType: o.TokenType,
+			Expiry: o.Expiry.UTC(), Issuer: o.Issuer, ClientID: o.ClientID,
+			TokenURL: o.TokenURL, DeviceAuthURL: o.DeviceAuthURL,
+			RevocationURL: o.RevocationURL, Scopes: o.Scopes, Grant: o.Grant,
+		}
+	}
+	return json.Marshal(w)
+}
+
+// DecodeRecord parses a stored record. It fails with ErrCorrupt for
+// malformed input and for a version newer than this build knows.
+func DecodeRecord(b []byte) (*Record, error) {
+	var w wireRecord
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, fmt.Errorf("%w: not a record", ErrCorrupt)
+	}
+	if w.V != recordVersion {
+		return nil, fmt.Errorf("%w: unknown record version %d", ErrCorrupt, w.V)
+	}
+	switch w.Kind {
+	case KindToken:
+	case KindOAuth2:
+		if w.OAuth == nil {
+			return nil, fmt.Errorf("%w: oauth2 record without oauth state", ErrCorrupt)
+		}
+	default:
+		return nil, fmt.Errorf("%w: unknown kind", ErrCorrupt)
+	}
+	r := &Record{
+		Kind: w.Kind, Secret: secret.New(string(w.Secret)), Scopes: w.Scopes, Note: w.Note,
+		Created: w.Created, Updated: w.Updated, Username: w.Username, Bearer: w.Bearer,
+	}
+	if o := w.OAuth; o != nil {
+		r.OAuth = &OAuth{
+			AccessToken: secret.New(string(o.AccessToken)), RefreshToken: secret.New(string(o.RefreshToken)),
+			ClientSecret: secret.New(string(o.ClientSecret)), TokenType: o.TokenType,
+			Expiry: o.Expiry, Issuer: o.Issuer, ClientID: o.ClientID, TokenURL: o.TokenURL,
+			DeviceAuthURL: o.DeviceAuthURL, RevocationURL: o.RevocationURL,
+			Scopes: o.Scopes, Grant: o.Grant,
+		}
+	}
+	return r, nil
+}
+
+func bytesOf(s secret.Secret) []byte {
+	if s.IsZero() {
+		return nil
+	}
+	return []byte(s.Reveal())
+}
