@@ -1,0 +1,81 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/keyref/keyref/internal/scope"
+)
+
+// Endpoints are what OpenID discovery tells about a provider.
+type Endpoints struct {
+	Issuer        string
+	TokenURL      string
+	DeviceAuthURL string // empty when the provider has no device flow
+	RevocationURL string // empty when the provider has no revocation
+}
+
+// maxDiscovery bounds the discovery document read.
+const maxDiscovery = 1 << 20
+
+// Discover fetches the OpenID Provider Metadata of issuer (OpenID Connect
+// Discovery 1.0 section 4) and checks that it names the same issuer
+// (section 4.3) and that its endpoints are https (or http on loopback).
+func Discover(ctx context.Context, issuer string) (*Endpoints, error) {
+	issuer = strings.TrimSuffix(issuer, "/")
+	if err := CheckEndpoint(issuer); err != nil {
+		return nil, err
+	}
+	ctx, hc := httpClient(ctx)
+	docURL := issuer + "/.well-known/openid-configuration"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, docURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("discovery at %s: %w", scope.Redact(docURL), err)
+	}
+	req.Header.Set("Accept", "application/json")
+
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, translate("discovery", docURL, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("discovery at %s: HTTP %d", scope.Redact(docURL), resp.StatusCode)
+	}
+	var doc struct {
+		Issuer     string `json:"issuer"`
+		Token      string `json:"token_endpoint"`
+		DeviceAuth string `json:"device_authorization_endpoint"`
+		Revocation string `json:"revocation_endpoint"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxDiscovery)).Decode(&doc); err != nil {
+		return nil, fmt.Errorf("discovery at %s: not a metadata document", scope.Redact(docURL))
+	}
+	return checkDiscovered(issuer, &Endpoints{
+		Issuer: doc.Issuer, TokenURL: doc.Token, DeviceAuthURL: doc.DeviceAuth,
+		RevocationURL: doc.Revocation,
+	})
+}
+
+func checkDiscovered(issuer string, ep *Endpoints) (*Endpoints, error) {
+	if strings.TrimSuffix(ep.Issuer, "/") != issuer {
+		return nil, fmt.Errorf("discovery: the provider names issuer %s, not %s",
+			scope.Redact(ep.Issuer), scope.Redact(issuer))
+	}
+	if ep.TokenURL == "" {
+		return nil, fmt.Errorf("discovery at %s: no token_endpoint", scope.Redact(issuer))
+	}
+	for _, u := range []string{ep.TokenURL, ep.DeviceAuthURL, ep.RevocationURL} {
+		if u == "" {
+			continue
+		}
+		if err := CheckEndpoint(u); err != nil {
+			return nil, fmt.Errorf("discovery: %w", err)
+		}
+	}
+	return ep, nil
+}
