@@ -21,6 +21,9 @@ type System struct {
 	// Getenv reads the environment; nil means os.Getenv. Linux uses it to
 	// find the session bus.
 	Getenv func(string) string
+	// ChunkSize, when positive, overrides MaxValue, so tests can exercise
+	// chunking against a keychain that needs none.
+	ChunkSize int
 }
 
 // Get implements Backend.
@@ -49,7 +52,12 @@ func (s *System) Delete(ctx context.Context, account string) error {
 }
 
 // MaxValue implements Backend.
-func (s *System) MaxValue() int { return maxValue(OS(runtime.GOOS)) }
+func (s *System) MaxValue() int {
+	if s.ChunkSize > 0 {
+		return s.ChunkSize
+	}
+	return maxValue(OS(runtime.GOOS))
+}
 
 // call runs fn with the bus check and the time limit. go-keyring cannot be
 // cancelled, so on expiry fn is left running in its goroutine; the caller

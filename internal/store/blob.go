@@ -211,18 +211,25 @@ func deleteBlob(ctx context.Context, kc keychain.Backend, account string) error 
 	return nil
 }
 
-// deleteSlot deletes chunks of slot from index from on, until one is
-// missing, and reports how many it deleted. Errors end it quietly: left
-// over chunks are harmless and found again by the next cleanup.
+// deleteSlot deletes chunks of slot from index from on and reports how
+// many it deleted. It finds the last one first and deletes backwards, so
+// that an interrupted cleanup, like an interrupted write, leaves a run of
+// chunks starting at from, which the next cleanup finds again. Errors end
+// it quietly: left over chunks are harmless.
 func deleteSlot(ctx context.Context, kc keychain.Backend, account, slot string, from int) int {
-	n := 0
-	for i := from; i < from+maxChunks; i++ {
-		if kc.Delete(ctx, chunkAccount(account, slot, i)) != nil {
+	end := from
+	for end < from+maxChunks {
+		if _, err := kc.Get(ctx, chunkAccount(account, slot, end)); err != nil {
 			break
 		}
-		n++
+		end++
 	}
-	return n
+	for i := end - 1; i >= from; i-- {
+		if kc.Delete(ctx, chunkAccount(account, slot, i)) != nil {
+			return end - 1 - i
+		}
+	}
+	return end - from
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
