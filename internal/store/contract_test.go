@@ -124,7 +124,7 @@ func runContract(t *testing.T, kc keychain.Backend, prefix string) {
 				}
 			}()
 		}
-		for i := 0; i < 20; i++ {
+		for i := 0; i < 10; i++ {
 			v := values[i%len(values)]
 			if err := s.Put(ctx, n, &Record{Kind: KindToken, Secret: secret.New(v)}); err != nil {
 				t.Fatal(err)
