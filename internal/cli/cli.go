@@ -107,6 +107,7 @@ func (e *Env) stdinTerminal() (int, bool) {
 // Main runs keyref with args (without the program name) and returns the
 // exit code.
 func Main(ctx context.Context, env *Env, args []string) int {
+	args = helperArgs(env.Args0, args)
 	root := newRoot(env)
 	root.SetArgs(args)
 	root.SetIn(env.Stdin)
@@ -141,6 +142,7 @@ alias's scope, 6 login required.`,
 		newRmCmd(env),
 		newRenameCmd(env),
 		newDoctorCmd(env),
+		newGitCredentialCmd(env),
 	)
 	return root
 }

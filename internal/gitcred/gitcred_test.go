@@ -76,6 +76,11 @@ func TestParse(t *testing.T) {
 			want: &Request{PasswordExpiry: time.Unix(1700000000, 0).UTC()},
 		},
 		{
+			name: "pre-encoded credential",
+			in:   "authtype=Bearer\ncredential=" + canary + "\n",
+			want: &Request{AuthType: "Bearer", Credential: secret.New(canary)},
+		},
+		{
 			name: "empty input",
 			in:   "",
 			want: &Request{},

@@ -44,6 +44,10 @@ type Request struct {
 	Password secret.Secret
 	// PasswordExpiry is password_expiry_utc; zero when absent.
 	PasswordExpiry time.Time
+	// AuthType and Credential are git's pre-encoded credential (git 2.46+),
+	// sent back to store and erase when a helper answered with them.
+	AuthType   string
+	Credential secret.Secret
 	// Capabilities lists the capability[] values git announced.
 	Capabilities []string
 }
@@ -133,6 +137,10 @@ func (r *Request) set(key, value string) error {
 		r.Username = value
 	case "password":
 		r.Password = secret.New(value)
+	case "authtype":
+		r.AuthType = value
+	case "credential":
+		r.Credential = secret.New(value)
 	case "password_expiry_utc":
 		// Like git, an unreadable expiry is treated as no expiry.
 		if sec, err := strconv.ParseInt(value, 10, 64); err == nil && sec > 0 {
