@@ -130,7 +130,8 @@ scripts, git and keyref-mcp, scoped to the URLs each alias may be sent to.
 
 Exit codes: 0 ok, 1 other failure, 2 usage or invalid input, 3 alias not
 found, 4 keychain unavailable, locked or timed out, 5 destination outside the
-alias's scope, 6 login required.`,
+alias's scope, 6 login required, 7 login denied, 8 login code expired,
+130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -142,6 +143,8 @@ alias's scope, 6 login required.`,
 		newRmCmd(env),
 		newRenameCmd(env),
 		newDoctorCmd(env),
+		newLoginCmd(env),
+		newLogoutCmd(env),
 		newGitCredentialCmd(env),
 	)
 	return root

@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/keyref/keyref/internal/keychain"
+	"github.com/keyref/keyref/internal/oauth"
 	"github.com/keyref/keyref/internal/scope"
 	"github.com/keyref/keyref/internal/store"
 )
@@ -20,7 +22,13 @@ const (
 	ExitUnavailable   = 4 // keychain unavailable, locked or timed out
 	ExitOutOfScope    = 5 // destination outside the alias's scope
 	ExitLoginRequired = 6 // an OAuth alias needs `keyref login` again
+	ExitDenied        = 7 // keyref login: the provider or user denied the request
+	ExitExpired       = 8 // keyref login: the device code expired before approval
 )
+
+// ExitInterrupted reports a command stopped by Ctrl-C, the status shells
+// give a process ended by SIGINT.
+const ExitInterrupted = 130
 
 // ErrLoginRequired reports an OAuth alias whose refresh was refused.
 var ErrLoginRequired = errors.New("login required")
@@ -55,6 +63,12 @@ func exitCode(err error) int {
 		return ExitOutOfScope
 	case errors.Is(err, ErrLoginRequired):
 		return ExitLoginRequired
+	case errors.Is(err, oauth.ErrAccessDenied):
+		return ExitDenied
+	case errors.Is(err, oauth.ErrExpiredToken):
+		return ExitExpired
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
 	}
 	return ExitFailure
 }

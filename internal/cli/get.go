@@ -3,11 +3,13 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyref/keyref/internal/oauth"
 	"github.com/keyref/keyref/internal/scope"
 	"github.com/keyref/keyref/internal/secret"
 	"github.com/keyref/keyref/internal/store"
@@ -104,17 +106,98 @@ func runGet(ctx context.Context, env *Env, o *getOptions) error {
 }
 
 // currentToken returns the token an alias hands out now. For an oauth2
-// alias that means refreshing it first when it is about to expire.
+// alias that means refreshing it first when it expires within minValid;
+// the refreshed state is in the keychain before this returns.
 func currentToken(ctx context.Context, env *Env, name string, rec *store.Record,
 	minValid time.Duration) (secret.Secret, *store.Record, error) {
 	if rec.Kind != store.KindOAuth2 {
 		return rec.Secret, rec, nil
 	}
-	// TODO: refresh through internal/oauth once `keyref login` lands; until
-	// then an oauth2 alias hands out its stored access token while valid.
-	if rec.OAuth.Expiry.IsZero() || rec.OAuth.Expiry.After(env.now().Add(minValid)) {
+	if rec.OAuth == nil {
+		return secret.Secret{}, rec, fmt.Errorf("alias %q: %w", name, store.ErrCorrupt)
+	}
+	if validFor(rec.OAuth, env.now(), minValid) {
 		return rec.OAuth.AccessToken, rec, nil
 	}
-	return secret.Secret{}, rec, fmt.Errorf("alias %q: access token expired: %w (run keyref login %s)",
-		name, ErrLoginRequired, name)
+	rec, err := refreshAlias(ctx, env, name, rec, minValid)
+	if err != nil {
+		return secret.Secret{}, nil, err
+	}
+	return rec.OAuth.AccessToken, rec, nil
+}
+
+// validFor reports whether st's access token is valid for d from now. A
+// token without a stated expiry counts as valid.
+func validFor(st *store.OAuth, now time.Time, d time.Duration) bool {
+	return !st.AccessToken.IsZero() && (st.Expiry.IsZero() || st.Expiry.After(now.Add(d)))
+}
+
+// refreshAlias refreshes an oauth2 alias under its cross-process lock.
+// Processes that wait for the lock find, on reading the record again, that
+// the one before them refreshed, and use its token: one refresh request
+// for any number of concurrent gets. On a refused refresh the record is
+// left as it was: another process may just have stored a good one.
+func refreshAlias(ctx context.Context, env *Env, name string, seen *store.Record,
+	minValid time.Duration) (*store.Record, error) {
+	var out *store.Record
+	err := env.store().Update(ctx, name, func(cur *store.Record) (*store.Record, error) {
+		if cur == nil {
+			return nil, fmt.Errorf("alias %q: %w", name, store.ErrNotFound)
+		}
+		if cur.Kind != store.KindOAuth2 || cur.OAuth == nil {
+			return nil, fmt.Errorf("alias %q: changed kind while refreshing; run keyref get again", name)
+		}
+		now := env.now()
+		changed := !cur.OAuth.AccessToken.Equal(seen.OAuth.AccessToken)
+		if validFor(cur.OAuth, now, minValid) || changed && validFor(cur.OAuth, now, 0) {
+			out = cur // refreshed by another process meanwhile
+			return nil, nil
+		}
+		next, err := renew(ctx, env, name, cur)
+		if err != nil {
+			return nil, err
+		}
+		out = next
+		return next, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	env.logger().Info("refresh", "alias", name, "expires", out.OAuth.Expiry)
+	return out, nil
+}
+
+// renew fetches new tokens for cur and returns the record to store:
+// the new access token and, when the provider rotated it, the new refresh
+// token.
+func renew(ctx context.Context, env *Env, name string, cur *store.Record) (*store.Record, error) {
+	st := cur.OAuth
+	c := clientOf(env, st)
+	var tok *oauth.Token
+	var err error
+	switch {
+	case st.Grant == grantClientCredentials && !st.ClientSecret.IsZero():
+		tok, err = c.ClientCredentials(ctx)
+	case !st.RefreshToken.IsZero():
+		tok, err = c.Refresh(ctx, st.RefreshToken)
+	default:
+		return nil, fmt.Errorf("alias %q: the access token expired and there is no refresh token: "+
+			"%w: run keyref login %s", name, ErrLoginRequired, name)
+	}
+	if errors.Is(err, oauth.ErrInvalidGrant) || errors.Is(err, oauth.ErrInvalidClient) {
+		return nil, fmt.Errorf("alias %q: the provider refused the refresh (%v): %w: run keyref login %s",
+			name, err, ErrLoginRequired, name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("alias %q: refreshing: %w", name, err)
+	}
+
+	next := *cur
+	ns := *st
+	ns.AccessToken, ns.TokenType, ns.Expiry = tok.AccessToken, tok.TokenType, tok.Expiry
+	if !tok.RefreshToken.IsZero() {
+		ns.RefreshToken = tok.RefreshToken
+	}
+	next.OAuth = &ns
+	return &next, nil
 }

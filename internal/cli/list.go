@@ -58,7 +58,10 @@ func newListEntry(e store.Entry) listEntry {
 			exp := o.Expiry
 			le.Expires = &exp
 		}
-		le.CanRefresh = !o.RefreshToken.IsZero() || !o.ClientSecret.IsZero()
+		// A client secret renews only a client credentials alias; a device
+		// flow alias needs its refresh token.
+		le.CanRefresh = !o.RefreshToken.IsZero() ||
+			o.Grant == grantClientCredentials && !o.ClientSecret.IsZero()
 		le.Issuer = o.Issuer
 	}
 	return le
@@ -91,7 +94,11 @@ func runList(ctx context.Context, env *Env, asJSON bool) error {
 		}
 		kind := string(e.Kind)
 		if e.Expires != nil {
-			kind += " (expires " + e.Expires.Local().Format(time.DateTime) + ")"
+			kind += " (expires " + e.Expires.Local().Format(time.DateTime)
+			if e.CanRefresh {
+				kind += ", refreshable"
+			}
+			kind += ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Name, kind, scopes,
 			e.Updated.Local().Format(time.DateTime), e.Note)
