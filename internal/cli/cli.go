@@ -146,6 +146,7 @@ alias's scope, 6 login required, 7 login denied, 8 login code expired,
 		newLoginCmd(env),
 		newLogoutCmd(env),
 		newGitCredentialCmd(env),
+		newDockerCredentialCmd(env),
 	)
 	return root
 }
