@@ -147,6 +147,7 @@ alias's scope, 6 login required, 7 login denied, 8 login code expired,
 		newLogoutCmd(env),
 		newGitCredentialCmd(env),
 		newDockerCredentialCmd(env),
+		newExecCmd(env),
 	)
 	return root
 }
