@@ -256,3 +256,22 @@ func Browse(ctx context.Context, verificationURIComplete string, allow bool) err
 	}
 	return nil
 }
+
+// Secrets returns every device code, access token id and refresh token the
+// provider issued, for tests that search outputs for leaks. (Access tokens
+// are sealed ids; search for them as the client received them.)
+func (p *Provider) Secrets() []string {
+	p.st.mu.Lock()
+	defer p.st.mu.Unlock()
+	var out []string
+	for dc := range p.st.devices {
+		out = append(out, dc)
+	}
+	for rt := range p.st.refresh {
+		out = append(out, rt)
+	}
+	for id := range p.st.access {
+		out = append(out, id)
+	}
+	return out
+}
