@@ -12,7 +12,7 @@ import (
 )
 
 type logoutOptions struct {
-	name string
+	name  string
 	force bool // remove the alias even when revocation fails
 }
 

@@ -19,7 +19,9 @@ type Resolved struct {
 	// token: "keyring:work", "env:WORK", "env:WORK -> keyring:work", "raw".
 	Source string
 	// Alias is the keyring alias the token came from, if any.
-	Alias   string
+	Alias string
+	// Scopes are where the token may go: the alias's scopes, or the
+	// --allow-origin list for env: and raw tokens.
 	Scopes  []string
 	Expires *time.Time
 }
@@ -113,7 +115,7 @@ func (r *Resolver) env(ctx context.Context, name string, dest *scope.Destination
 }
 
 func (r *Resolver) raw(tok secret.Secret, source string, dest *scope.Destination) (*Resolved, error) {
-	res := &Resolved{Token: tok, Source: source}
+	res := &Resolved{Token: tok, Source: source, Scopes: r.AllowOrigins}
 	if dest == nil {
 		return res, nil
 	}

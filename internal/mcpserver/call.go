@@ -1,0 +1,149 @@
+package mcpserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/keyref/keyref/internal/redact"
+	"github.com/keyref/keyref/internal/resolve"
+	"github.com/keyref/keyref/internal/scope"
+	"github.com/keyref/keyref/internal/secret"
+)
+
+// call is the state of one tool call: the tokens it resolved, which every
+// output is scrubbed of, and the attributes of its log line.
+type call struct {
+	mu     sync.Mutex
+	tokens []secret.Secret
+	source string
+	origin string
+	status int
+}
+
+// addToken registers a resolved token for scrubbing.
+func (c *call) addToken(res *resolve.Resolved) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.tokens = append(c.tokens, res.Token)
+	c.source = res.Source
+}
+
+func (c *call) setOrigin(d *scope.Destination) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.origin = d.Origin()
+}
+
+func (c *call) setStatus(code int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.status = code
+}
+
+func (c *call) redactor() *redact.Redactor {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return redact.New(c.tokens...)
+}
+
+// wrap turns a toolHandler into an mcp-go handler that scrubs the result
+// and logs one line.
+func (s *Server) wrap(name string, h toolHandler) server.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+		defer cancel()
+		c := &call{}
+		out, err := h(ctx, c, req)
+		res := s.result(c, out, err)
+		s.logCall(ctx, name, c, res.IsError, err, time.Since(start))
+		return res, nil
+	}
+}
+
+// toolError is a result the model should see as a failed call, with
+// details it can use (an HTTP error status and body, say).
+type toolError struct{ detail any }
+
+func (t *toolError) Error() string { return "tool error" }
+
+// result builds the scrubbed CallToolResult. Tool results are JSON text;
+// errors are text naming the problem.
+func (s *Server) result(c *call, out any, err error) *mcp.CallToolResult {
+	r := c.redactor()
+	var te *toolError
+	if errors.As(err, &te) {
+		out, err = te.detail, nil
+		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(s.encode(r, out))},
+			IsError: true}
+	}
+	if err != nil {
+		return mcp.NewToolResultError(r.String(err.Error()))
+	}
+	return mcp.NewToolResultText(s.encode(r, out))
+}
+
+// encode marshals v and scrubs the text. Marshalling normalises every
+// string, so a token an API hid behind JSON escapes is found as well.
+func (s *Server) encode(r *redact.Redactor, v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return `{"error":"result could not be encoded"}`
+	}
+	return r.String(string(bytes.TrimRight(b.Bytes(), "\n")))
+}
+
+func (s *Server) logCall(ctx context.Context, tool string, c *call, isErr bool, err error,
+	d time.Duration) {
+	c.mu.Lock()
+	attrs := []any{"tool", tool, "ref", c.source, "origin", c.origin, "status", c.status,
+		"duration", d.Round(time.Millisecond)}
+	c.mu.Unlock()
+	switch {
+	case ctx.Err() != nil:
+		attrs = append(attrs, "result", "cancelled")
+	case isErr:
+		attrs = append(attrs, "result", "error", "reason", reason(err))
+	default:
+		attrs = append(attrs, "result", "ok")
+	}
+	s.log.Info("call", attrs...)
+}
+
+// reason classifies an error for the log without its text, which may
+// hold URLs or API messages.
+func reason(err error) string {
+	var te *toolError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &te):
+		return "http_status"
+	case errors.Is(err, resolve.ErrInvalid), errors.Is(err, errBadArgument):
+		return "invalid"
+	case errors.Is(err, scope.ErrOutside):
+		return "out_of_scope"
+	case errors.Is(err, resolve.ErrNotFound):
+		return "not_found"
+	case errors.Is(err, resolve.ErrUnavailable):
+		return "keychain_unavailable"
+	case errors.Is(err, resolve.ErrLoginRequired):
+		return "login_required"
+	case errors.Is(err, scope.ErrInvalid):
+		return "invalid_url"
+	}
+	return "failed"
+}
+
+// errBadArgument marks a tool argument the server refuses.
+var errBadArgument = errors.New("invalid argument")
