@@ -148,6 +148,7 @@ alias's scope, 6 login required, 7 login denied, 8 login code expired,
 		newGitCredentialCmd(env),
 		newDockerCredentialCmd(env),
 		newExecCmd(env),
+		newImportCmd(env),
 	)
 	return root
 }

@@ -13,12 +13,20 @@ import (
 	"time"
 
 	"github.com/keyref/keyref/internal/oauth/oidctest"
+	"github.com/keyref/keyref/internal/store"
 	"github.com/keyref/keyref/internal/testenv"
 )
 
+// startLongIDP starts a provider whose access tokens live ten minutes, more
+// than get's default margin of five.
+func startLongIDP(t *testing.T) *oidctest.Provider {
+	return oidctest.Start(t, oidctest.Options{AccessTTL: 10 * time.Minute,
+		Clients: []oidctest.Client{{ID: "keyref"}}})
+}
+
 // systemLogin logs an alias in at p in the real keychain, in process,
-// and removes it when the test ends. Its access tokens live a minute, so
-// `get --min-valid 2m` finds the alias expiring.
+// marks its access token expired, and removes the alias when the test
+// ends.
 func systemLogin(t *testing.T, p *oidctest.Provider) (*Env, string) {
 	t.Helper()
 	name := "oauth-test-" + strings.ToLower(rand.Text()[:10])
@@ -28,6 +36,13 @@ func systemLogin(t *testing.T, p *oidctest.Provider) (*Env, string) {
 		t.Fatalf("login: %v", err)
 	}
 	t.Cleanup(func() { _ = env.store().Delete(context.Background(), name) })
+	err := env.store().Update(context.Background(), name, func(cur *store.Record) (*store.Record, error) {
+		cur.OAuth.Expiry = time.Now().Add(-time.Second)
+		return cur, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return env, name
 }
 
@@ -40,7 +55,7 @@ func keyrefCmd(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.B
 
 func TestEightConcurrentGetsRefreshOnce(t *testing.T) {
 	testenv.RequireSecretService(t)
-	p := startIDP(t)
+	p := startLongIDP(t)
 	env, name := systemLogin(t, p)
 	before := storedOAuth(t, env, name)
 
@@ -50,7 +65,7 @@ func TestEightConcurrentGetsRefreshOnce(t *testing.T) {
 	cmds := make([]*exec.Cmd, n)
 	bufs := make([][2]*bytes.Buffer, n)
 	for i := range n {
-		cmd, out, errb := keyrefCmd(t, "get", name, "--min-valid", "2m")
+		cmd, out, errb := keyrefCmd(t, "get", name)
 		cmds[i], bufs[i] = cmd, [2]*bytes.Buffer{out, errb}
 	}
 	for i := range n { // started together: the binary is built and the bytes are cached
@@ -88,7 +103,7 @@ func TestEightConcurrentGetsRefreshOnce(t *testing.T) {
 
 func TestKilledDuringRefreshLeavesAUsableRecord(t *testing.T) {
 	testenv.RequireSecretService(t)
-	p := startIDP(t)
+	p := startLongIDP(t)
 	env, name := systemLogin(t, p)
 	before, err := env.store().Get(context.Background(), name)
 	if err != nil {
@@ -96,7 +111,7 @@ func TestKilledDuringRefreshLeavesAUsableRecord(t *testing.T) {
 	}
 
 	release := p.Hold("refresh_token")
-	cmd, out, _ := keyrefCmd(t, "get", name, "--min-valid", "2m")
+	cmd, out, _ := keyrefCmd(t, "get", name)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +133,7 @@ func TestKilledDuringRefreshLeavesAUsableRecord(t *testing.T) {
 	if err != nil || !sameOAuth(mid.OAuth, before.OAuth) {
 		t.Fatalf("after the kill the record is not the one before (%v)", err)
 	}
-	cmd, out, errb := keyrefCmd(t, "get", name, "--min-valid", "2m")
+	cmd, out, errb := keyrefCmd(t, "get", name)
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("get after the kill: %v: %s", err, errb)
 	}
@@ -133,7 +148,7 @@ func TestKilledDuringRefreshLeavesAUsableRecord(t *testing.T) {
 
 func TestRevokedRefreshExits6InTheKeychain(t *testing.T) {
 	testenv.RequireSecretService(t)
-	p := startIDP(t)
+	p := startLongIDP(t)
 	env, name := systemLogin(t, p)
 	ctx := context.Background()
 	before, err := env.store().Get(ctx, name)
@@ -144,7 +159,7 @@ func TestRevokedRefreshExits6InTheKeychain(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cmd, out, errb := keyrefCmd(t, "get", name, "--min-valid", "2m", "--url", "https://api.example.com/x")
+	cmd, out, errb := keyrefCmd(t, "get", name, "--url", "https://api.example.com/x")
 	_ = cmd.Run()
 	if code := cmd.ProcessState.ExitCode(); code != ExitLoginRequired || out.Len() != 0 {
 		t.Fatalf("exit %d, stdout %d bytes; want 6 and nothing", code, out.Len())

@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/keyref/keyref/internal/testenv"
+)
+
+// copyLayout copies testdata/claude/LAYOUT into a temp dir with the
+// canaries planted, and returns the dir.
+func copyLayout(t *testing.T, layout, canary, canary2 string) string {
+	t.Helper()
+	dst := t.TempDir()
+	src := filepath.Join("testdata", "claude", layout)
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		s := strings.NewReplacer("@CANARY@", canary, "@CANARY2@", canary2).Replace(string(b))
+		out := filepath.Join(dst, strings.TrimPrefix(p, src))
+		if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
+			return err
+		}
+		return os.WriteFile(out, []byte(s), 0o600)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func TestImportClaudeConfigLayouts(t *testing.T) {
+	tests := []struct {
+		layout, goos string
+		vars         map[string]string // relative to the layout's root
+		config       string
+	}{
+		{"darwin", "darwin", map[string]string{"HOME": ""},
+			"Library/Application Support/Claude/claude_desktop_config.json"},
+		{"linux", "linux", map[string]string{"HOME": ""}, ".config/Claude/claude_desktop_config.json"},
+		{"windows", "windows", map[string]string{"APPDATA": "Roaming"},
+			"Roaming/Claude/claude_desktop_config.json"},
+		{"windows-packaged", "windows",
+			map[string]string{"APPDATA": "Roaming", "LOCALAPPDATA": "Local"},
+			"Local/Packages/Claude_pzs8sxrjxfjjc/LocalCache/Roaming/Claude/claude_desktop_config.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.layout, func(t *testing.T) {
+			canary, canary2 := testenv.Canary(), testenv.Canary()+"two"
+			root := copyLayout(t, tt.layout, canary, canary2)
+			env, out, errb := fakeEnv(t, "")
+			env.Getenv = func(k string) string {
+				if rel, ok := tt.vars[k]; ok {
+					return filepath.Join(root, rel)
+				}
+				return ""
+			}
+			env.Args0 = "/opt/keyref/bin/keyref"
+			o := &importOptions{goos: tt.goos}
+
+			if err := runImportClaude(context.Background(), env, o); err != nil {
+				t.Fatalf("dry run: %v", err)
+			}
+			if !strings.Contains(out.String(), filepath.Join(root, tt.config)) {
+				t.Errorf("dry run names another config:\n%s", out)
+			}
+			o.write = true
+			if err := runImportClaude(context.Background(), env, o); err != nil {
+				t.Fatalf("write: %v", err)
+			}
+
+			for name, s := range map[string]string{"stdout": out.String(), "stderr": errb.String()} {
+				if strings.Contains(s, canary) || strings.Contains(s, canary2) {
+					t.Errorf("%s holds a token:\n%s", name, s)
+				}
+			}
+			checkImported(t, env, filepath.Join(root, tt.config), canary, canary2)
+		})
+	}
+}
+
+func checkImported(t *testing.T, env *Env, path, canary, canary2 string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), canary) || strings.Contains(string(b), canary2) {
+		t.Fatalf("the rewritten config holds a token:\n%s", b)
+	}
+	var cfg struct {
+		Shortcut string `json:"globalShortcut"`
+		Servers  map[string]struct {
+			Command string            `json:"command"`
+			Args    []string          `json:"args"`
+			Env     map[string]string `json:"env"`
+		} `json:"mcpServers"`
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"BEARER_TOKEN_work": "keyring:work", "OTHER": "kept"},
+		cfg.Servers["work-api"].Env); diff != "" {
+		t.Errorf("work-api env (-want +got):\n%s", diff)
+	}
+	remote := cfg.Servers["remote"]
+	wantArgs := []string{"exec", "--env", "KEYREF_TOKEN_REMOTE=keyring:remote", "--", "npx", "-y",
+		"mcp-remote", "https://mcp.example.com/sse", "--header",
+		"Authorization: Bearer ${KEYREF_TOKEN_REMOTE}"}
+	if diff := cmp.Diff(wantArgs, remote.Args); diff != "" || remote.Command != "/opt/keyref/bin/keyref" {
+		t.Errorf("remote: command %q, args (-want +got):\n%s", remote.Command, diff)
+	}
+	if cfg.Shortcut != "Ctrl+Space" || cfg.Servers["already"].Env["BEARER_TOKEN_tmpl"] != "${TOKEN}" {
+		t.Errorf("other settings changed: %+v", cfg)
+	}
+
+	for alias, want := range map[string]string{"work": canary, "remote": canary2} {
+		rec, err := env.store().Get(context.Background(), alias)
+		if err != nil {
+			t.Fatalf("alias %s: %v", alias, err)
+		}
+		if rec.Secret.Reveal() != want {
+			t.Errorf("alias %s holds another token", alias)
+		}
+	}
+	backups, _ := filepath.Glob(path + ".keyref-backup-*")
+	if len(backups) != 1 {
+		t.Errorf("backups: %v, want one", backups)
+	}
+}
