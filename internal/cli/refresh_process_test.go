@@ -124,6 +124,11 @@ func TestKilledDuringRefreshLeavesAUsableRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
+	select { // the provider saw the client go: the refresh token is unspent
+	case <-p.Gone():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the provider never noticed the killed client")
+	}
 	release()
 	if out.Len() != 0 {
 		t.Error("the killed process printed a token")

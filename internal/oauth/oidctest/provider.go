@@ -52,6 +52,7 @@ type Provider struct {
 	reqs map[string]int           // token requests by grant_type
 	hold map[string]chan struct{} // grant_type to a channel closed on release
 	held chan string              // receives the grant of each held request
+	gone chan string              // receives the grant of each held request abandoned
 }
 
 // TokenPath is the token endpoint's path.
@@ -76,7 +77,7 @@ func Start(t testing.TB, opt Options) *Provider {
 		st.clients[c.ID] = &client{id: c.ID, secret: c.Secret}
 	}
 	p := &Provider{st: st, reqs: map[string]int{}, hold: map[string]chan struct{}{},
-		held: make(chan string, 64)}
+		held: make(chan string, 64), gone: make(chan string, 64)}
 
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -132,6 +133,7 @@ func (p *Provider) countAndHold(next http.Handler) http.Handler {
 			select {
 			case <-wait:
 			case <-r.Context().Done():
+				p.gone <- g // never reaches the provider, as if lost on the way
 				return
 			}
 		}
@@ -164,6 +166,10 @@ func (p *Provider) Hold(grant string) (release func()) {
 
 // Held delivers the grant of each request that starts waiting in Hold.
 func (p *Provider) Held() <-chan string { return p.held }
+
+// Gone delivers the grant of each held request whose client went away
+// before release; the provider never processes such a request.
+func (p *Provider) Gone() <-chan string { return p.gone }
 
 // Accepts reports whether the provider's userinfo endpoint accepts access
 // as a bearer token.
