@@ -85,6 +85,9 @@ func (e *Exec) Get(ctx context.Context, name, dest string) (*Token, error) {
 	}
 	out, err := e.run(ctx, args...)
 	if err != nil {
+		if strings.Contains(err.Error(), fmt.Sprintf("%q", name)) {
+			return nil, err // keyref's message names the alias already
+		}
 		return nil, fmt.Errorf("alias %q: %w", name, err)
 	}
 	var res struct {
@@ -163,8 +166,24 @@ func exitError(code int, msg string) error {
 	if msg == "" {
 		return fmt.Errorf("%w (keyref exit status %d)", kind, code)
 	}
-	return fmt.Errorf("%w: %s", kind, msg)
+	return &helperError{kind: kind, msg: msg}
 }
+
+// helperError is keyref's own message, which usually names the error kind
+// already, wrapping that kind.
+type helperError struct {
+	kind error
+	msg  string
+}
+
+func (h *helperError) Error() string {
+	if strings.Contains(h.msg, h.kind.Error()) {
+		return h.msg
+	}
+	return h.kind.Error() + ": " + h.msg
+}
+
+func (h *helperError) Unwrap() error { return h.kind }
 
 // lastLine returns the helper's last stderr line without its "keyref: "
 // prefix, shortened for a message.
