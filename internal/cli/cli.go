@@ -149,6 +149,7 @@ alias's scope, 6 login required, 7 login denied, 8 login code expired,
 		newDockerCredentialCmd(env),
 		newExecCmd(env),
 		newImportCmd(env),
+		newMCPConfigCmd(env),
 	)
 	return root
 }
