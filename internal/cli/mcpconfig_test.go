@@ -23,7 +23,7 @@ func mcpConfigEnv(t *testing.T, home string) (*Env, *bytes.Buffer, *bytes.Buffer
 	var out, errb bytes.Buffer
 	vars := map[string]string{"HOME": home}
 	return &Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return vars[k] },
-		Now: func() time.Time { return time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC) },
+		Now:   func() time.Time { return time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC) },
 		Args0: filepath.Join(bin, "keyref")}, &out, &errb
 }
 
