@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# bench.sh is the whole-process part of `make bench`: how long one
+# `keyref get` takes next to `secret-tool lookup` (and, when installed,
+# `docker-credential-secretservice get`), each reading the same 2 KB token
+# from a private gnome-keyring:
+#
+#	platform/linux/bench.sh [N]
+#
+# It builds bin/keyref, re-runs itself inside with-secret-service.sh, stores
+# the token with each tool (always on stdin), checks each returns it, then
+# times N (default 200) interleaved rounds with a monotonic clock and prints
+# the medians and the median of the per-round ratios to secret-tool. When
+# keyref cannot be built or fails, it says so and times the others alone.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+prog=${0##*/}
+
+if [[ -z ${KEYREF_BENCH_SS_INSIDE:-} ]]; then
+	for tool in secret-tool:libsecret-tools python3:python3; do
+		command -v "${tool%%:*}" >/dev/null ||
+			{ echo "$prog: ${tool%%:*} is missing: apt-get install -y ${tool#*:}" >&2; exit 1; }
+	done
+	# A stale binary would measure the wrong code, so drop it on failure.
+	if ! go build -o bin/ ./cmd/keyref; then
+		rm -f bin/keyref
+		echo "$prog: building keyref failed; timing the other tools alone" >&2
+	fi
+	exec env KEYREF_BENCH_SS_INSIDE=1 platform/linux/with-secret-service.sh "$0" "$@"
+fi
+
+n=${1:-200}
+url=https://bench.example
+# 1536 random bytes are 2048 characters of base64.
+token=$(head -c 1536 /dev/urandom | base64 -w0)
+tools=(secret-tool)
+
+printf '%s' "$token" | secret-tool store --label=x service bench account tok
+[[ $(secret-tool lookup service bench account tok) == "$token" ]] ||
+	{ echo "$prog: secret-tool lookup does not return the token" >&2; exit 1; }
+
+if [[ ! -x bin/keyref ]]; then
+	echo "$prog: no bin/keyref; skipping keyref" >&2
+elif ! printf '%s' "$token" | bin/keyref set benchtok --url "$url/"; then
+	echo "$prog: keyref set failed; skipping keyref" >&2
+elif [[ $(bin/keyref get benchtok) != "$token" ]]; then
+	echo "$prog: keyref get does not return the token; skipping keyref" >&2
+else
+	tools+=(keyref)
+fi
+
+docker_item=$(printf '{"ServerURL":"%s","Username":"u","Secret":"%s"}' "$url" "$token")
+if ! command -v docker-credential-secretservice >/dev/null; then
+	echo "$prog: no docker-credential-secretservice; skipping it" >&2
+elif ! docker-credential-secretservice store <<<"$docker_item"; then
+	echo "$prog: docker-credential-secretservice store failed; skipping it" >&2
+elif [[ $(docker-credential-secretservice get <<<"$url") != *"\"$token\""* ]]; then
+	echo "$prog: docker-credential-secretservice get does not return the token" >&2
+else
+	tools+=(docker)
+fi
+
+echo "$prog: $n rounds of: ${tools[*]}"
+python3 - "$n" "$url" "${tools[@]}" <<'EOF'
+import statistics, subprocess, sys, time
+
+n, url, names = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+commands = {
+    "secret-tool": (["secret-tool", "lookup", "service", "bench", "account", "tok"], None),
+    "keyref": (["bin/keyref", "get", "benchtok"], None),
+    "docker": (["docker-credential-secretservice", "get"], (url + "\n").encode()),
+}
+labels = {
+    "secret-tool": "secret-tool lookup",
+    "keyref": "keyref get",
+    "docker": "docker-credential-secretservice get",
+}
+
+
+def run(name):
+    argv, stdin = commands[name]
+    start = time.perf_counter_ns()
+    subprocess.run(argv, input=stdin, stdout=subprocess.DEVNULL, check=True)
+    return (time.perf_counter_ns() - start) / 1e6
+
+
+for name in names:  # warm the page cache and the daemon
+    for _ in range(5):
+        run(name)
+
+times = {name: [] for name in names}
+for i in range(n):
+    k = i % len(names)  # rotate who goes first
+    for name in names[k:] + names[:k]:
+        times[name].append(run(name))
+
+base = times["secret-tool"]
+width = max(len(labels[name]) for name in names)
+for name in names:
+    t = times[name]
+    p90 = statistics.quantiles(t, n=10)[-1]
+    line = f"{labels[name]:<{width}}  median {statistics.median(t):7.2f} ms  p90 {p90:7.2f} ms"
+    if name != "secret-tool":
+        ratio = statistics.median(a / b for a, b in zip(t, base))
+        line += f"  {ratio:.2f}x secret-tool lookup"
+    print(line)
+EOF
