@@ -6,7 +6,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 GO ?= go
-# staticcheck 2026.2.2, the newest release; 2025.1.x predates Go 1.26.
+# staticcheck 2026.2.2, the newest release (it needs Go 1.26). The module
+# proxy does not resolve the tag 2025.1.1; that release is v0.6.1.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 WITH_SS := platform/linux/with-secret-service.sh
 FUZZTIME ?= 20s
