@@ -30,6 +30,10 @@ type System struct {
 func (s *System) Get(ctx context.Context, account string) (string, error) {
 	var v string
 	err := s.call(ctx, "reading", account, func() error {
+		var ok bool
+		if v, ok = fastGet(account); ok {
+			return nil
+		}
 		var err error
 		v, err = keyring.Get(Service, account)
 		return err

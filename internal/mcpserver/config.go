@@ -31,9 +31,6 @@ type Config struct {
 	LogLevel         string        // KEYREF_LOG: debug, info (default), warn, error
 }
 
-// errHelp is returned when --help was asked for.
-var errHelp = flag.ErrHelp
-
 // ParseConfig reads the configuration: KEYREF_* variables first, flags
 // over them. Usage and errors are written to stderr.
 func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
@@ -67,9 +64,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 }
 
 func (c *Config) fromEnv(getenv func(string) string) error {
-	for _, o := range strings.FieldsFunc(getenv("KEYREF_ALLOW_ORIGIN"), isListSep) {
-		c.AllowOrigins = append(c.AllowOrigins, o)
-	}
+	c.AllowOrigins = append(c.AllowOrigins, strings.FieldsFunc(getenv("KEYREF_ALLOW_ORIGIN"), isListSep)...)
 	var err error
 	if v := getenv("KEYREF_ALLOW_WRITE"); v != "" {
 		if c.AllowWrite, err = strconv.ParseBool(v); err != nil {
