@@ -21,6 +21,7 @@ test:
 	platform/linux/deps.sh
 	if [[ -f platform/mcp-client/package-lock.json ]]; then \
 		npm ci --prefix platform/mcp-client --no-audit --no-fund --loglevel=error; fi
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	files=$$(gofmt -l cmd internal); if [[ -n $$files ]]; then \
 		echo "gofmt -w needed on:" >&2; echo "$$files" >&2; exit 1; fi
