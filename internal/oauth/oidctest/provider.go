@@ -79,16 +79,16 @@ func Start(t testing.TB, opt Options) *Provider {
 	p := &Provider{st: st, reqs: map[string]int{}, hold: map[string]chan struct{}{},
 		held: make(chan string, 64), gone: make(chan string, 64)}
 
-	var h http.Handler
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r)
-	}))
+	// The handler is set before the server starts serving: the issuer URL
+	// comes from the listener, and a request from another process must not
+	// race the assignment.
+	srv := httptest.NewUnstartedServer(nil)
 	t.Cleanup(srv.Close)
-	p.Issuer = srv.URL
-	h, err = p.handler(srv.URL)
-	if err != nil {
+	p.Issuer = "http://" + srv.Listener.Addr().String()
+	if srv.Config.Handler, err = p.handler(p.Issuer); err != nil {
 		t.Fatal(err)
 	}
+	srv.Start()
 	return p
 }
 
