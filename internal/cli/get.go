@@ -34,7 +34,7 @@ alias's scopes (exit 5 otherwise). An alias set without --url is refused for
 every --url. For an oauth2 alias the access token is refreshed first when it
 expires within --min-valid.
 
---json prints {"name","kind","token","scopes","expires"} instead.`,
+--json prints {"name","kind","token","scopes","expires","can_refresh"} instead.`,
 		Args:              exactArgs(1, "NAME"),
 		ValidArgsFunction: completeAliases(env),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -57,6 +57,8 @@ type getResult struct {
 	Token   string     `json:"token"`
 	Scopes  []string   `json:"scopes"`
 	Expires *time.Time `json:"expires,omitempty"`
+	// CanRefresh is set for an oauth2 alias that renews without a login.
+	CanRefresh bool `json:"can_refresh,omitempty"`
 }
 
 func runGet(ctx context.Context, env *Env, o *getOptions) error {
@@ -94,8 +96,11 @@ func runGet(ctx context.Context, env *Env, o *getOptions) error {
 	if res.Scopes == nil {
 		res.Scopes = []string{}
 	}
-	if rec.OAuth != nil && !rec.OAuth.Expiry.IsZero() {
-		res.Expires = &rec.OAuth.Expiry
+	if rec.OAuth != nil {
+		if !rec.OAuth.Expiry.IsZero() {
+			res.Expires = &rec.OAuth.Expiry
+		}
+		res.CanRefresh = canRefresh(rec.OAuth)
 	}
 	b, err := json.Marshal(res)
 	if err != nil {

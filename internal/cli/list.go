@@ -44,6 +44,13 @@ type listEntry struct {
 	Issuer     string     `json:"issuer,omitempty"`
 }
 
+// canRefresh reports whether an OAuth alias can renew its access token
+// without a new login. A client secret renews only a client credentials
+// alias; a device flow alias needs its refresh token.
+func canRefresh(o *store.OAuth) bool {
+	return !o.RefreshToken.IsZero() || o.Grant == grantClientCredentials && !o.ClientSecret.IsZero()
+}
+
 func newListEntry(e store.Entry) listEntry {
 	r := e.Record
 	le := listEntry{
@@ -58,10 +65,7 @@ func newListEntry(e store.Entry) listEntry {
 			exp := o.Expiry
 			le.Expires = &exp
 		}
-		// A client secret renews only a client credentials alias; a device
-		// flow alias needs its refresh token.
-		le.CanRefresh = !o.RefreshToken.IsZero() ||
-			o.Grant == grantClientCredentials && !o.ClientSecret.IsZero()
+		le.CanRefresh = canRefresh(o)
 		le.Issuer = o.Issuer
 	}
 	return le

@@ -155,6 +155,11 @@ func TestClientKeyringOAuthAliasGetsAFreshToken(t *testing.T) {
 		}
 	}
 
+	if got := r.Steps[2].Result.text(); !strings.Contains(got, `"kind": "oauth2"`) ||
+		!strings.Contains(got, `"can_refresh": true`) {
+		t.Errorf("token_status does not show the kind and that the alias can refresh:\n%s", got)
+	}
+
 	after := storedOAuth(t, st, name)
 	checkRefreshed(t, p, a, before, after)
 	for _, out := range []string{string(raw), loginErr} {

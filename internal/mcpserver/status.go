@@ -23,6 +23,8 @@ type aliasEntry struct {
 	Scopes    []string   `json:"scopes,omitempty"`
 	Note      string     `json:"note,omitempty"`
 	Expires   *time.Time `json:"expires,omitempty"`
+	// CanRefresh says an oauth2 alias renews its access token by itself.
+	CanRefresh bool `json:"can_refresh,omitempty"`
 	// Via says what an env: reference holds, never a raw value.
 	Via string `json:"via,omitempty"`
 }
@@ -50,7 +52,7 @@ func (s *Server) listAliases(ctx context.Context, c *call, _ mcp.CallToolRequest
 	}
 	for _, a := range aliases {
 		out.Aliases = append(out.Aliases, aliasEntry{Reference: "keyring:" + a.Name, Kind: a.Kind,
-			Scopes: a.Scopes, Note: a.Note, Expires: a.Expires})
+			Scopes: a.Scopes, Note: a.Note, Expires: a.Expires, CanRefresh: a.CanRefresh})
 	}
 	return out, nil
 }
@@ -90,8 +92,11 @@ type tokenStatus struct {
 	Resolves  bool       `json:"resolves"`
 	Error     string     `json:"error,omitempty"`
 	Source    string     `json:"source,omitempty"`
+	Kind      string     `json:"kind,omitempty"`
 	Scopes    []string   `json:"scopes,omitempty"`
 	Expires   *time.Time `json:"expires,omitempty"`
+	// CanRefresh says an oauth2 alias renews its access token by itself.
+	CanRefresh bool `json:"can_refresh,omitempty"`
 	// AllowedForURL answers whether the token may go to the url argument.
 	AllowedForURL *bool    `json:"allowed_for_url,omitempty"`
 	ScopeError    string   `json:"scope_error,omitempty"`
@@ -124,6 +129,7 @@ func (s *Server) tokenStatus(ctx context.Context, c *call, req mcp.CallToolReque
 		return st, nil
 	}
 	st.Resolves, st.Source, st.Scopes, st.Expires = true, res.Source, res.Scopes, res.Expires
+	st.Kind, st.CanRefresh = res.Kind, res.CanRefresh
 	if dest != nil {
 		c.setOrigin(dest)
 		err := scope.Check(res.Scopes, dest)

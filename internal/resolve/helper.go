@@ -37,6 +37,8 @@ type Token struct {
 	Token   secret.Secret
 	Scopes  []string
 	Expires *time.Time
+	// CanRefresh is set for an oauth2 alias that renews without a login.
+	CanRefresh bool
 }
 
 // Alias describes an alias as `keyref list --json` does. It holds no
@@ -96,12 +98,13 @@ func (e *Exec) Get(ctx context.Context, name, dest string) (*Token, error) {
 		Token   string     `json:"token"`
 		Scopes  []string   `json:"scopes"`
 		Expires *time.Time `json:"expires"`
+		Refresh bool       `json:"can_refresh"`
 	}
 	if err := json.Unmarshal(out, &res); err != nil || res.Token == "" {
 		return nil, fmt.Errorf("alias %q: %w: unexpected output from keyref get --json", name, ErrHelper)
 	}
 	return &Token{Name: res.Name, Kind: res.Kind, Token: secret.New(res.Token),
-		Scopes: res.Scopes, Expires: res.Expires}, nil
+		Scopes: res.Scopes, Expires: res.Expires, CanRefresh: res.Refresh}, nil
 }
 
 // List runs `keyref list --json`.

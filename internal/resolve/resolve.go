@@ -24,6 +24,11 @@ type Resolved struct {
 	// --allow-origin list for env: and raw tokens.
 	Scopes  []string
 	Expires *time.Time
+	// Kind is the alias's kind ("token" or "oauth2"); empty for env: and
+	// raw tokens.
+	Kind string
+	// CanRefresh is set for an oauth2 alias that renews without a login.
+	CanRefresh bool
 }
 
 // Resolver resolves references on every call. It is safe for concurrent
@@ -64,7 +69,7 @@ func (r *Resolver) keyring(ctx context.Context, name string, dest *scope.Destina
 		r.Cache.put(name, tok)
 	}
 	res := &Resolved{Token: tok.Token, Source: "keyring:" + name, Alias: name,
-		Scopes: tok.Scopes, Expires: tok.Expires}
+		Scopes: tok.Scopes, Expires: tok.Expires, Kind: tok.Kind, CanRefresh: tok.CanRefresh}
 	if dest == nil {
 		return res, nil
 	}
