@@ -211,3 +211,13 @@ func TestRecordRoundTrip(t *testing.T) {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
 }
+
+func TestLockDirIgnoresSessionVariables(t *testing.T) {
+	want := DefaultLockDir()
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	if got := DefaultLockDir(); got != want {
+		t.Errorf("DefaultLockDir moved with the environment: %q, was %q", got, want)
+	}
+}

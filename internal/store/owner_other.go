@@ -1,0 +1,8 @@
+//go:build !unix
+
+package store
+
+import "io/fs"
+
+// fileOwner is only needed for /run/user on Linux.
+func fileOwner(fs.FileInfo) string { return "" }
