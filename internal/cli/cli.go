@@ -135,7 +135,19 @@ alias's scope, 6 login required, 7 login denied, 8 login code expired,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
+	// An unknown first word is a usage error (exit 2), and it is echoed
+	// only when it looks like a mistyped command, not like a token.
+	root.Args = cobra.ArbitraryArgs
+	root.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		if looksLikeWord(args[0]) {
+			return usagef("unknown command %q", args[0])
+		}
+		return usagef("unknown command (an argument of %d characters)", len(args[0]))
+	}
 	root.AddCommand(
 		newSetCmd(env),
 		newGetCmd(env),
@@ -152,6 +164,19 @@ alias's scope, 6 login required, 7 login denied, 8 login code expired,
 		newMCPConfigCmd(env),
 	)
 	return root
+}
+
+// looksLikeWord reports whether s could be a mistyped command name.
+func looksLikeWord(s string) bool {
+	if len(s) == 0 || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && r != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // completeAliases completes alias names from the index.

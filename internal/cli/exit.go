@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -80,6 +81,10 @@ func report(env *Env, cmd *cobra.Command, err error) int {
 	if errors.As(err, &ex) {
 		return ex.code // the command already said what happened
 	}
+	if code == ExitInterrupted {
+		fmt.Fprintln(env.Stderr, "keyref: interrupted")
+		return code
+	}
 	fmt.Fprintf(env.Stderr, "keyref: %v\n", err)
 	if code == ExitUsage && cmd != nil && isCobraUsage(err) {
 		fmt.Fprintf(env.Stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
@@ -92,6 +97,29 @@ func report(env *Env, cmd *cobra.Command, err error) int {
 type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// flagError rewrites cobra's and pflag's flag errors so that they name the
+// flag but not the value: a token pasted after the wrong flag must not be
+// echoed.
+func flagError(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.HasPrefix(msg, `invalid argument "`):
+		if i := strings.Index(msg, `" for "`); i > 0 {
+			rest := msg[i+len(`" for `):]
+			if j := strings.Index(rest, " flag"); j > 0 {
+				rest = rest[:j]
+			}
+			return usagef("invalid value for %s", rest)
+		}
+		return usagef("invalid flag value")
+	case strings.HasPrefix(msg, "unknown shorthand flag: "):
+		if i := strings.Index(msg, " in "); i > 0 {
+			return usagef("%s", msg[:i])
+		}
+	}
+	return usageError{err}
+}
 
 func isCobraUsage(err error) bool {
 	var u usageError

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -24,12 +25,12 @@ func NormalizeName(name string) (string, error) {
 	case len(n) > MaxNameLen:
 		return "", fmt.Errorf("%w: longer than %d characters", ErrInvalidName, MaxNameLen)
 	case !isAlnum(n[0]):
-		return "", fmt.Errorf("%w %q: must start with a letter or digit", ErrInvalidName, quoteName(name))
+		return "", fmt.Errorf("%w %s: must start with a letter or digit", ErrInvalidName, quoteName(name))
 	}
 	for i := 0; i < len(n); i++ {
 		c := n[i]
 		if !isAlnum(c) && c != '.' && c != '_' && c != '-' {
-			return "", fmt.Errorf("%w %q: only a-z, 0-9, '.', '_' and '-' are allowed",
+			return "", fmt.Errorf("%w %s: only a-z, 0-9, '.', '_' and '-' are allowed",
 				ErrInvalidName, quoteName(name))
 		}
 	}
@@ -38,11 +39,12 @@ func NormalizeName(name string) (string, error) {
 
 func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
-// quoteName shortens a rejected name for an error message: a user who
-// typed a token where a name belongs must not see it echoed whole.
+// quoteName stands for a rejected name in an error message. A user who
+// typed a token where a name belongs must not see it echoed, so only short
+// names are shown.
 func quoteName(name string) string {
-	if len(name) > 24 {
-		return name[:8] + "…"
+	if len(name) > 16 {
+		return fmt.Sprintf("(%d characters)", len(name))
 	}
-	return name
+	return strconv.Quote(name)
 }

@@ -195,7 +195,7 @@ func (s *Store) Rename(ctx context.Context, oldName, newName string) error {
 		return err
 	}
 	if o == n {
-		return fmt.Errorf("renaming %q: old and new name are the same", o)
+		return fmt.Errorf("renaming %q: %w: old and new name are the same", o, ErrInvalidName)
 	}
 	first, second := min(o, n), max(o, n) // one lock order for every process
 	unlock1, err := s.lock(ctx, first)
