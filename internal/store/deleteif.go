@@ -3,9 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
-
-	"github.com/keyref/keyref/internal/keychain"
 )
 
 // DeleteIf removes name when match, called with the stored record under
@@ -16,11 +13,7 @@ import (
 // alias is not an error: DeleteIf returns false. Other errors are those of
 // Get and Delete.
 func (s *Store) DeleteIf(ctx context.Context, name string, match func(*Record) bool) (bool, error) {
-	n, err := NormalizeName(name)
-	if err != nil {
-		return false, err
-	}
-	unlock, err := s.lock(ctx, n)
+	n, unlock, err := s.lockName(ctx, name)
 	if err != nil {
 		return false, err
 	}
@@ -33,8 +26,8 @@ func (s *Store) DeleteIf(ctx context.Context, name string, match func(*Record) b
 	if err != nil || !match(cur) {
 		return false, err
 	}
-	if err := deleteBlob(ctx, s.kc, n); err != nil && !errors.Is(err, keychain.ErrNotFound) {
-		return false, fmt.Errorf("alias %q: %w", n, err)
+	if err := s.remove(ctx, n); err != nil && !errors.Is(err, ErrNotFound) {
+		return false, err
 	}
-	return true, s.removeFromIndex(ctx, n)
+	return true, nil
 }

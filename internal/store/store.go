@@ -105,11 +105,7 @@ func (s *Store) Put(ctx context.Context, name string, rec *Record) error {
 // nothing. fn may take its time, such as for an OAuth refresh: other
 // writers of the alias wait, readers do not.
 func (s *Store) Update(ctx context.Context, name string, fn func(cur *Record) (*Record, error)) error {
-	n, err := NormalizeName(name)
-	if err != nil {
-		return err
-	}
-	unlock, err := s.lock(ctx, n)
+	n, unlock, err := s.lockName(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -164,16 +160,31 @@ func (s *Store) write(ctx context.Context, n string, rec, cur *Record) error {
 
 // Delete removes name. Errors: ErrNotFound and those of Get.
 func (s *Store) Delete(ctx context.Context, name string) error {
-	n, err := NormalizeName(name)
-	if err != nil {
-		return err
-	}
-	unlock, err := s.lock(ctx, n)
+	n, unlock, err := s.lockName(ctx, name)
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	return s.remove(ctx, n)
+}
 
+// lockName checks name and takes its lock, returning the stored form of
+// the name and the lock's release.
+func (s *Store) lockName(ctx context.Context, name string) (string, func(), error) {
+	n, err := NormalizeName(name)
+	if err != nil {
+		return "", nil, err
+	}
+	unlock, err := s.lock(ctx, n)
+	if err != nil {
+		return "", nil, err
+	}
+	return n, unlock, nil
+}
+
+// remove deletes n's record and then its index entry, in that order, so
+// the index never misses a stored alias. The caller holds n's lock.
+func (s *Store) remove(ctx context.Context, n string) error {
 	if err := deleteBlob(ctx, s.kc, n); err != nil {
 		if errors.Is(err, keychain.ErrNotFound) {
 			return fmt.Errorf("alias %q: %w", n, ErrNotFound)
@@ -224,10 +235,10 @@ func (s *Store) Rename(ctx context.Context, oldName, newName string) error {
 	if err := s.write(ctx, n, rec, nil); err != nil {
 		return err
 	}
-	if err := deleteBlob(ctx, s.kc, o); err != nil {
-		return fmt.Errorf("alias %q: removing after copy to %q: %w", o, n, err)
+	if err := s.remove(ctx, o); err != nil {
+		return fmt.Errorf("removing after the copy to %q: %w", n, err)
 	}
-	return s.removeFromIndex(ctx, o)
+	return nil
 }
 
 // List returns every stored alias, sorted by name. Index entries whose
