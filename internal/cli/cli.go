@@ -21,6 +21,7 @@ import (
 
 	"github.com/keyref/keyref/internal/keychain"
 	"github.com/keyref/keyref/internal/store"
+	"github.com/keyref/keyref/internal/version"
 )
 
 // Env is the world a command runs in.
@@ -134,6 +135,7 @@ alias's scope, 6 login required, 7 login denied, 8 login code expired,
 130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version.String(),
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
 	// An unknown first word is a usage error (exit 2), and it is echoed

@@ -71,7 +71,7 @@ func runDoctor(ctx context.Context, env *Env) error {
 	if !check("alias index", err, "") {
 		return exitError{exitCode(err)}
 	}
-	fmt.Fprintf(w, "      %d aliases", rep.Aliases)
+	fmt.Fprintf(w, "      %d %s", rep.Aliases, plural(rep.Aliases, "alias", "aliases"))
 	if len(rep.DroppedNames) > 0 {
 		fmt.Fprintf(w, "; dropped %d stale index entries", len(rep.DroppedNames))
 	}
@@ -90,4 +90,11 @@ func runDoctor(ctx context.Context, env *Env) error {
 		return exitError{ExitFailure}
 	}
 	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -66,7 +66,8 @@ instead. The secret, and that of a --confidential client, is read without
 echo from a terminal, or from stdin otherwise, never from an argument, and
 kept in the keychain.
 
-Without --scope, login at an --issuer asks for "openid offline_access".
+Without --scope, a device-flow login at an --issuer asks for
+"openid offline_access".
 
 Exit codes besides the usual: 7 the login was denied, 8 the code expired
 before approval, 130 interrupted.`,
