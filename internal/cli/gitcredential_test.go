@@ -116,3 +116,45 @@ func TestHelperArgs(t *testing.T) {
 		})
 	}
 }
+
+// TestGitCredentialRefusesAmbiguousHosts: a host or protocol that would
+// make git.example.com's token answer another host is refused as bad
+// input (exit 2, as for any input the parser refuses), with nothing on
+// stdout and the token nowhere. store --learn learns nothing from it.
+func TestGitCredentialRefusesAmbiguousHosts(t *testing.T) {
+	canary := testenv.Canary()
+	for _, in := range []string{
+		"protocol=https\nhost=git.example.com#.evil.com\n",
+		"protocol=https\nhost=git.example.com?.evil.com\n",
+		"protocol=https\nhost=git.example.com/.evil.com\n",
+		"protocol=https://git.example.com#\nhost=evil.com\n",
+		"protocol=https\nhost=git.example.com@evil.com\n",
+		"protocol=https\nhost=evil.com\\@git.example.com\n",
+		"protocol=https\nhost=git.example.com .evil.com\n",
+	} {
+		for _, op := range []string{"get", "--learn store", "erase"} {
+			t.Run(op+" "+in, func(t *testing.T) {
+				env, out, errb := fakeEnv(t, in+"username=u\npassword="+canary+"-learned\n")
+				rec := &store.Record{Kind: store.KindToken, Secret: secret.New(canary),
+					Scopes: []string{"https://git.example.com/"}}
+				if err := env.store().Put(context.Background(), "work", rec); err != nil {
+					t.Fatal(err)
+				}
+
+				code := Main(context.Background(), env,
+					append([]string{"git-credential"}, strings.Fields(op)...))
+
+				if code != ExitUsage || out.Len() != 0 {
+					t.Errorf("exit %d, stdout %q; want exit 2 and nothing", code, out)
+				}
+				if strings.Contains(out.String()+errb.String(), canary) {
+					t.Errorf("the token or the password leaked: %q", errb)
+				}
+				names, err := env.store().Names(context.Background())
+				if err != nil || !cmp.Equal(names, []string{"work"}) {
+					t.Errorf("aliases after %s: %v, %v", op, names, err)
+				}
+			})
+		}
+	}
+}

@@ -96,7 +96,11 @@ func EncodeGet(c *Credentials) ([]byte, error) {
 // Request turns a docker server URL into the request the git credential
 // matcher takes. A bare host ("ghcr.io", "registry:5000") means https;
 // the path keeps its trailing slash, so "https://index.docker.io/v1/"
-// matches a scope of exactly that.
+// matches a scope of exactly that. A server URL with credentials, a query
+// or a fragment names its host ambiguously ("ghcr.io#.evil.com") and is
+// refused with ErrInput, as is one whose host the matcher refuses. One
+// that merely no scope can allow (ftp://, plain http to another machine)
+// is returned, to match nothing.
 func Request(serverURL string) (*gitcred.Request, error) {
 	raw := serverURL
 	if !strings.Contains(raw, "://") {
@@ -106,7 +110,13 @@ func Request(serverURL string) (*gitcred.Request, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("%w: the server URL is not a host or URL", ErrInput)
 	}
-	req := &gitcred.Request{Protocol: strings.ToLower(u.Scheme), Path: strings.TrimPrefix(u.EscapedPath(), "/")}
+	if u.User != nil || u.ForceQuery || u.RawQuery != "" || strings.Contains(raw, "#") {
+		return nil, fmt.Errorf("%w: a server URL holds no credentials, query or fragment", ErrInput)
+	}
+	req := &gitcred.Request{Protocol: strings.ToLower(u.Scheme), Path: strings.TrimPrefix(u.Path, "/")}
 	req.Host, req.Port = u.Hostname(), u.Port()
+	if _, err := req.Destination(); errors.Is(err, gitcred.ErrInput) {
+		return nil, fmt.Errorf("%w: the server URL's host is not a host name", ErrInput)
+	}
 	return req, nil
 }

@@ -78,3 +78,49 @@ func TestRequestMatchesScopes(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestRefusesAmbiguousHosts: a server URL whose host a browser,
+// docker and keyref might read differently never reaches the matcher.
+func TestRequestRefusesAmbiguousHosts(t *testing.T) {
+	cands := []gitcred.Candidate{{Name: "ghcr", Scopes: []string{"https://ghcr.io/"}}}
+	for _, u := range []string{
+		"ghcr.io#.evil.com",
+		"https://ghcr.io#.evil.com",
+		"ghcr.io?.evil.com",
+		"https://ghcr.io/?x",
+		"https://ghcr.io?",
+		"https://ghcr.io@evil.com",
+		"https://user:" + canary + "@ghcr.io/",
+		`evil.com\@ghcr.io`,
+		"ghcr.io%2f.evil.com",
+		"ghcr.io .evil.com",
+		"ghcr.io%C2%A0.evil.com", // a no-break space, percent-encoded
+		"https://ghcr.io%C2%85/", // NEL, a control character
+	} {
+		t.Run(u, func(t *testing.T) {
+			req, err := Request(u)
+			if !errors.Is(err, ErrInput) {
+				m, _ := gitcred.Find(req, cands)
+				t.Fatalf("Request = %+v (match %q), %v; want ErrInput", req, m.Name, err)
+			}
+			if strings.Contains(err.Error(), canary) {
+				t.Errorf("error quotes the URL: %v", err)
+			}
+		})
+	}
+}
+
+// TestRequestDecodesThePath: the matcher takes the path decoded, as git
+// sends it, so encoded dot segments cannot climb out of a scope.
+func TestRequestDecodesThePath(t *testing.T) {
+	cands := []gitcred.Candidate{{Name: "v1", Scopes: []string{"https://r.example/v1/"}}}
+	for _, u := range []string{"https://r.example/v1/%2e%2e/v2/", "https://r.example/v1%2f..%2fv2/"} {
+		req, err := Request(u)
+		if err != nil {
+			t.Fatalf("Request(%q): %v", u, err)
+		}
+		if m, ok := gitcred.Find(req, cands); ok {
+			t.Errorf("Request(%q) matched %q", u, m.Name)
+		}
+	}
+}

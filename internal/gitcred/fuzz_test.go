@@ -8,8 +8,10 @@ import (
 )
 
 // FuzzParse checks that Parse never panics, that every refusal wraps
-// ErrInput without quoting the input, and that an accepted request's
-// values never hold a line break or NUL (they would corrupt an answer).
+// ErrInput without quoting the input, that an accepted request's values
+// never hold a line break or NUL (they would corrupt an answer), and that
+// a request matches h.example's scope only when it names exactly that
+// protocol and host.
 func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
 		"protocol=https\nhost=git.example.com\n\n",
@@ -21,6 +23,18 @@ func FuzzParse(f *testing.F) {
 		"no-equals\n",
 		"a=\x00\n",
 		"url=%zz\n",
+		"protocol=https\nhost=h.example#.evil.com\n",
+		"protocol=https\nhost=h.example?.evil.com\n",
+		"protocol=https\nhost=h.example/.evil.com\n",
+		"protocol=https\nhost=h.example@evil.com\n",
+		"protocol=https\nhost=evil.com\\@h.example\n",
+		"protocol=https\nhost=h.example .evil.com\n",
+		"protocol=https://h.example#\nhost=evil.com\n",
+		"protocol=https://h.example/\nhost=evil.com\n",
+		"protocol=https\nhost=h.example:443#\n",
+		"protocol=https\nhost=[h.example]\n",
+		"url=https://h.example%23.evil.com/\n",
+		"protocol=https\nhost=h.example\npath=x#/../../y\n",
 		"\n",
 		"",
 	} {
@@ -43,6 +57,11 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("value holds a line break or NUL: %q", v)
 			}
 		}
-		_, _ = Find(req, []Candidate{{Name: "a", Scopes: []string{"https://h.example/"}}})
+		_, found := Find(req, []Candidate{{Name: "a", Scopes: []string{"https://h.example/"}}})
+		if found && (req.Protocol != "https" || !strings.EqualFold(req.Host, "h.example") ||
+			req.Port != "" && req.Port != "443") {
+			t.Fatalf("h.example's scope matched protocol %q host %q port %q",
+				req.Protocol, req.Host, req.Port)
+		}
 	})
 }

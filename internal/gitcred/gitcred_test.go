@@ -110,6 +110,18 @@ func TestParseRefusesWithoutEchoing(t *testing.T) {
 		{"long line", "password=" + canary + strings.Repeat("x", MaxLine) + "\n", "longer than"},
 		{"long unterminated line", "password=" + strings.Repeat("x", 3*MaxLine), "longer than"},
 		{"bad url", "url=" + canary + "\n", "url= is not a URL"},
+		{"host with a fragment", "host=" + canary + "#.evil.com\n", "host holds"},
+		{"host with a query", "host=" + canary + "?.evil.com\n", "host holds"},
+		{"host with a slash", "host=" + canary + "/.evil.com\n", "host holds"},
+		{"host with userinfo", "host=" + canary + "@evil.com\n", "host holds"},
+		{"host with a backslash", "host=" + canary + "\\.evil.com\n", "host holds"},
+		{"host with a space", "host=" + canary + " .evil.com\n", "host holds"},
+		{"host with a tab", "host=" + canary + "\t\n", "host holds"},
+		{"host with a control character", "host=" + canary + "\x7f\n", "host holds"},
+		{"protocol holding a URL", "protocol=https://" + canary + "#\n", "protocol is not"},
+		{"protocol in upper case", "protocol=HTTPS" + canary + "\n", "protocol is not"},
+		{"protocol starting with a digit", "protocol=1" + canary + "\n", "protocol is not"},
+		{"url with a backslash host", "url=https://" + canary + "%5c.evil.com/\n", "url= is not"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,6 +207,7 @@ func TestFind(t *testing.T) {
 		{Name: "port", Scopes: []string{"https://git.example.com:8443/"}},
 		{Name: "bob", Scopes: []string{"https://bob.example.com/"}, Username: "bob"},
 		{Name: "local", Scopes: []string{"http://127.0.0.1:9000/"}},
+		{Name: "v6", Scopes: []string{"http://[::1]:9000/", "https://[::1]/"}},
 	}
 	tests := []struct {
 		name string
@@ -224,6 +237,28 @@ func TestFind(t *testing.T) {
 			Username: "bob"}, "bob"},
 		{"loopback http", Request{Protocol: "http", Host: "127.0.0.1", Port: "9000"}, "local"},
 		{"empty request", Request{}, ""},
+		// Requests built by callers other than Parse (docker) are checked
+		// by Destination: none of these may pass as git.example.com.
+		{"fragment in host", Request{Protocol: "https", Host: "git.example.com#.evil.com"}, ""},
+		{"query in host", Request{Protocol: "https", Host: "git.example.com?.evil.com"}, ""},
+		{"slash in host", Request{Protocol: "https", Host: "git.example.com/.evil.com"}, ""},
+		{"userinfo in host", Request{Protocol: "https", Host: "git.example.com@evil.com"}, ""},
+		{"backslash in host", Request{Protocol: "https", Host: "evil.com\\@git.example.com"}, ""},
+		{"space in host", Request{Protocol: "https", Host: "git.example.com .evil.com"}, ""},
+		{"URL as protocol", Request{Protocol: "https://git.example.com#", Host: "evil.com"}, ""},
+		{"URL as protocol with path", Request{Protocol: "https://git.example.com/x?",
+			Host: "evil.com"}, ""},
+		{"port that is not a number", Request{Protocol: "https", Host: "git.example.com",
+			Port: "443#"}, ""},
+		{"brackets in host", Request{Protocol: "https", Host: "[git.example.com]"}, ""},
+		{"query in path", Request{Protocol: "https", Host: "git.example.com",
+			Path: "org/team?x#y"}, "team"},
+		{"fragment in path stays in the path", Request{Protocol: "https",
+			Host: "git.example.com", Path: "org/team#x"}, "org"},
+		{"dot segments after a fragment", Request{Protocol: "https",
+			Host: "git.example.com", Path: "org/team#/../../x"}, ""},
+		{"IPv6 host", Request{Protocol: "http", Host: "::1", Port: "9000"}, "v6"},
+		{"IPv6 host without a port", Request{Protocol: "https", Host: "::1"}, "v6"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

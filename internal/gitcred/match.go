@@ -1,7 +1,11 @@
 package gitcred
 
 import (
+	"errors"
+	"fmt"
 	"net"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/keyref/keyref/internal/scope"
@@ -23,16 +27,36 @@ type Match struct {
 
 // Destination returns the URL git is asking about, as keyref's scopes
 // see it: protocol://host[:port]/path. Without a path (git sends none
-// unless credential.useHttpPath is set) it is the root of the host.
+// unless credential.useHttpPath) it is the root of the host; a query in
+// the path is dropped, since no scope looks at one.
+//
+// The URL is built with net/url, never by joining strings, and a request
+// whose protocol, host or port would change the URL's authority is
+// refused: git validates what it sends, but other callers (docker) build
+// requests themselves, and a host like "h.example#.evil.com" must never
+// pass as h.example.
 func (r *Request) Destination() (*scope.Destination, error) {
+	if err := errors.Join(checkProtocol(r.Protocol), checkHost(r.Host)); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInput, err)
+	}
+	if _, err := strconv.ParseUint(r.Port, 10, 16); r.Port != "" && err != nil {
+		return nil, fmt.Errorf("%w: the port is not a number", ErrInput)
+	}
 	host := r.Host
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
+	if r.Port != "" || strings.Contains(host, ":") {
+		host = net.JoinHostPort(host, r.Port)
+		host = strings.TrimSuffix(host, ":") // IPv6 without a port: "[::1]"
 	}
-	if r.Port != "" {
-		host = net.JoinHostPort(strings.Trim(host, "[]"), r.Port)
+	path, _, _ := strings.Cut(r.Path, "?")
+	u := url.URL{Scheme: r.Protocol, Host: host, Path: "/" + path}
+	dest, err := scope.ParseDestination(u.String())
+	if err != nil {
+		return nil, err
 	}
-	return scope.ParseDestination(r.Protocol + "://" + host + "/" + r.Path)
+	if !strings.EqualFold(dest.Hostname(), r.Host) || dest.Port() != r.Port {
+		return nil, fmt.Errorf("%w: the host does not survive as a URL", ErrInput)
+	}
+	return dest, nil
 }
 
 // Find returns the alias whose scope matches the request: same protocol,

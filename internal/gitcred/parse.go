@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/keyref/keyref/internal/secret"
 )
@@ -128,8 +129,14 @@ func readLine(br *bufio.Reader, n int) ([]byte, error) {
 func (r *Request) set(key, value string) error {
 	switch key {
 	case "protocol":
+		if err := checkProtocol(value); err != nil {
+			return err
+		}
 		r.Protocol = value
 	case "host":
+		if err := checkHost(value); err != nil {
+			return err
+		}
 		r.Host, r.Port = splitHostPort(value)
 	case "path":
 		r.Path = value
@@ -165,6 +172,9 @@ func (r *Request) setURL(raw string) error {
 	if err != nil || u.Scheme == "" {
 		return errors.New("url= is not a URL with a scheme")
 	}
+	if err := errors.Join(checkProtocol(u.Scheme), checkHost(u.Host)); err != nil {
+		return err
+	}
 	r.Protocol = u.Scheme
 	r.Host, r.Port = splitHostPort(u.Host)
 	r.Path = strings.Trim(u.Path, "/")
@@ -184,6 +194,32 @@ func (r *Request) setURL(raw string) error {
 		r.Password.Reveal()} {
 		if strings.ContainsAny(part, "\n\r\x00") {
 			return errors.New("url= decodes to a line break or NUL")
+		}
+	}
+	return nil
+}
+
+// checkProtocol refuses a protocol that is not a URL scheme (RFC 3986
+// section 3.1, lower case as git sends it): anything else, such as
+// "https://host#", would change which host a URL built from it names.
+func checkProtocol(p string) error {
+	for i, c := range []byte(p) {
+		letter := c >= 'a' && c <= 'z'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '.' || c == '-')) {
+			return errors.New("the protocol is not a lower-case URL scheme")
+		}
+	}
+	return nil
+}
+
+// checkHost refuses a host that could end the authority of a URL built
+// from it and move the rest elsewhere ("h.example#.evil.com"): one holding
+// '/', '?', '#', '@', '\', white space or a control character. A port
+// and IPv6 brackets are allowed.
+func checkHost(h string) error {
+	for _, c := range h {
+		if strings.ContainsRune(`/?#@\`, c) || unicode.IsSpace(c) || unicode.IsControl(c) {
+			return errors.New("the host holds a character no host name has")
 		}
 	}
 	return nil
