@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"sync"
 	"time"
 
@@ -90,17 +91,74 @@ func (s *Server) result(c *call, out any, err error) *mcp.CallToolResult {
 	return mcp.NewToolResultText(s.encode(r, out))
 }
 
-// encode marshals v and scrubs the text. Marshalling normalises every
-// string, so a token an API hid behind JSON escapes is found as well.
+// encode marshals v with every string in it scrubbed, then scrubs the text
+// once more. Strings are scrubbed before they are escaped: a token holding
+// ", \ or a tab is escaped by the encoder and no longer matches as is.
 func (s *Server) encode(r *redact.Redactor, v any) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+	raw, err := json.Marshal(v)
+	if err != nil {
 		return `{"error":"result could not be encoded"}`
 	}
-	return r.String(string(bytes.TrimRight(b.Bytes(), "\n")))
+	clean, err := scrubJSON(r, raw)
+	if err != nil {
+		return `{"error":"result could not be encoded"}`
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, clean, "", "  "); err != nil {
+		return `{"error":"result could not be encoded"}`
+	}
+	return r.String(b.String())
+}
+
+// scrubJSON re-encodes the JSON text data compactly, keeping the order of
+// object members, with every string (member names too) passed through r.
+func scrubJSON(r *redact.Redactor, data []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	type level struct {
+		object bool
+		n      int // values and member names written so far
+	}
+	var stack []level
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return out.Bytes(), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			out.WriteByte(byte(d))
+			continue
+		}
+		if len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			switch {
+			case top.object && top.n%2 == 1:
+				out.WriteByte(':')
+			case top.n > 0:
+				out.WriteByte(',')
+			}
+			top.n++
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			stack = append(stack, level{object: t == '{'})
+			out.WriteByte(byte(t))
+		case string:
+			err = enc.Encode(r.String(t))
+		default:
+			err = enc.Encode(t)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 func (s *Server) logCall(ctx context.Context, tool string, c *call, isErr bool, err error,

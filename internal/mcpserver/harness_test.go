@@ -129,6 +129,7 @@ type harness struct {
 	api    *httptest.Server
 	client *client.Client
 	log    *strings.Builder
+	helper *fakeHelper // tests may add aliases
 }
 
 // newHarness starts the API and a Server configured by cfg, which gets
@@ -185,7 +186,7 @@ func startHarness(t *testing.T, srv *httptest.Server, cfg *Config, env map[strin
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	return &harness{t: t, api: srv, client: c, log: logs}
+	return &harness{t: t, api: srv, client: c, log: logs, helper: h}
 }
 
 type lockedWriter struct {

@@ -1,10 +1,15 @@
 // Package redact scrubs tokens out of text before it leaves keyref-mcp.
 //
 // A Redactor knows a set of tokens and replaces each of them, and the forms
-// an API is likely to echo them in (percent-encoded, base64 in both
-// alphabets, and base64 at any byte offset, as in an HTTP Basic
-// "user:token" header), with a placeholder. The package holds tokens only in
-// memory, for the life of one Redactor, and never prints them.
+// an API is likely to echo them in (percent-encoded, JSON-escaped, base64 in
+// both alphabets, and base64 at any byte offset, as in an HTTP Basic
+// "user:token" header), with a placeholder. Matching ignores ASCII case, so
+// %2f and %2F, \u003c and \u003C are one form. The package holds tokens
+// only in memory, for the life of one Redactor, and never prints them.
+//
+// It cannot find a token an API deliberately encodes some other way (hex,
+// reversed, HTML entities, JSON escapes applied to some characters only);
+// scoping the token to that API is the defence there.
 package redact
 
 import (
@@ -30,25 +35,39 @@ const minPartial = 4
 // Redactor replaces tokens in text. The zero value scrubs nothing. A
 // Redactor is safe for concurrent use once built.
 type Redactor struct {
-	needles []string // longest first, so a longer form wins over its part
+	needles []needle // longest first, so a longer form wins over its part
+}
+
+// needle is one form of a token, in ASCII lower case.
+type needle struct {
+	text string
+	// partial is the shortest prefix of text scrubbed at a cut end.
+	partial int
 }
 
 // New returns a Redactor for the given tokens. Empty tokens are ignored.
 func New(tokens ...secret.Secret) *Redactor {
 	seen := map[string]bool{}
-	var needles []string
+	var needles []needle
+	add := func(f string, partial int) {
+		f = lowerASCII(f)
+		if f != "" && !seen[f] {
+			seen[f] = true
+			needles = append(needles, needle{text: f, partial: partial})
+		}
+	}
 	for _, t := range tokens {
 		if t.IsZero() {
 			continue
 		}
 		for _, f := range forms(t.Reveal()) {
-			if f != "" && !seen[f] {
-				seen[f] = true
-				needles = append(needles, f)
-			}
+			add(f, minPartial)
+		}
+		for _, f := range escapedForms(t.Reveal()) {
+			add(f, minPartial*len(`\u0000`))
 		}
 	}
-	sort.Slice(needles, func(i, j int) bool { return len(needles[i]) > len(needles[j]) })
+	sort.Slice(needles, func(i, j int) bool { return len(needles[i].text) > len(needles[j].text) })
 	return &Redactor{needles: needles}
 }
 
@@ -76,17 +95,36 @@ func forms(tok string) []string {
 	return out
 }
 
-// String returns s with every known form of every token replaced.
+// String returns s with every known form of every token replaced,
+// whatever the ASCII case of the form in s.
 func (r *Redactor) String(s string) string {
-	if r == nil {
+	if r == nil || len(r.needles) == 0 {
 		return s
 	}
+	low := lowerASCII(s)
 	for _, n := range r.needles {
-		if strings.Contains(s, n) {
-			s = strings.ReplaceAll(s, n, Placeholder)
+		if strings.Contains(low, n.text) {
+			s = replaceFold(s, low, n.text)
+			low = lowerASCII(s)
 		}
 	}
 	return s
+}
+
+// replaceFold replaces in s every match of n in low, s in ASCII lower
+// case; both have the same length, so offsets carry over.
+func replaceFold(s, low, n string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(low, n)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteString(Placeholder)
+		s, low = s[i+len(n):], low[i+len(n):]
+	}
 }
 
 // Contains reports whether s holds any known form of a token.
@@ -94,8 +132,9 @@ func (r *Redactor) Contains(s string) bool {
 	if r == nil {
 		return false
 	}
+	low := lowerASCII(s)
 	for _, n := range r.needles {
-		if strings.Contains(s, n) {
+		if strings.Contains(low, n.text) {
 			return true
 		}
 	}
@@ -118,9 +157,10 @@ func (r *Redactor) Truncate(s string, max int) (string, bool) {
 	if r == nil {
 		return s, true
 	}
+	low := lowerASCII(s)
 	for _, n := range r.needles {
-		for k := len(n) - 1; k >= minPartial; k-- {
-			if strings.HasSuffix(s, n[:k]) {
+		for k := len(n.text) - 1; k >= n.partial; k-- {
+			if strings.HasSuffix(low, n.text[:k]) {
 				return s[:len(s)-k] + Placeholder, true
 			}
 		}
@@ -129,3 +169,19 @@ func (r *Redactor) Truncate(s string, max int) (string, bool) {
 }
 
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// lowerASCII lowers ASCII letters only, keeping every byte offset.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
