@@ -272,16 +272,21 @@ func (s *Server) readResponse(c *call, resp *http.Response) *httpResult {
 	case !utf8.ValidString(text):
 		msg := fmt.Sprintf("(binary body of %d bytes not shown)", len(raw))
 		out.Body = &msg
-	case !cut && strings.Contains(strings.ToLower(out.ContentType), "json") && json.Valid([]byte(text)):
+	case !cut && json.Valid([]byte(text)):
+		// Whatever the content type says: decoding undoes the escapes an
+		// API may have hidden a token behind, and encode scrubs the strings.
 		var v any
 		dec := json.NewDecoder(strings.NewReader(text))
 		dec.UseNumber()
-		if dec.Decode(&v) == nil {
+		if dec.Decode(&v) == nil && v != nil {
 			out.JSON = v
 			break
 		}
 		out.Body = &text
 	default:
+		// Not JSON, or cut: the redactor's escaped forms catch a token
+		// escaped whole (\uXXXX for every character, say), not one
+		// escaped in part.
 		out.Body = &text
 	}
 	return out
