@@ -35,14 +35,26 @@ you set; erase removes only aliases docker created. list prints scopes
 and user names, never a secret. See docs/git.md.`,
 		Args: exactArgs(1, "an operation (get, store, erase, list or version)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			err := runDockerCredential(cmd.Context(), env, args[0])
-			if errors.Is(err, errDockerNotFound) || errors.Is(err, dockercred.ErrInput) {
-				fmt.Fprintln(env.Stdout, dockerMessage(err)) // docker reads these on stdout
-				return exitError{ExitFailure}
-			}
-			return err
+			return dockerReport(env, runDockerCredential(cmd.Context(), env, args[0]))
 		},
 	}
+}
+
+// dockerReport prints err where docker's client reads it, on stdout, as
+// docker-credential-helpers' helpers do: stderr never reaches the user.
+// Bad input, like "not found", exits 1 as those helpers do; other failures
+// keep keyref's code (keychain unavailable, login required), which docker
+// only sees as non-zero.
+func dockerReport(env *Env, err error) error {
+	if err == nil {
+		return nil
+	}
+	fmt.Fprintln(env.Stdout, dockerMessage(err))
+	code := exitCode(err)
+	if code == ExitUsage {
+		code = ExitFailure
+	}
+	return exitError{code}
 }
 
 // dockerMessage returns the protocol message docker's client matches.

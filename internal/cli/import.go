@@ -29,6 +29,19 @@ func newImportCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import",
 		Short: "Move plaintext tokens from client configs into the keychain",
+		// Like the root: help without arguments, and an unknown source is a
+		// usage error (exit 2), echoed only when it looks like a word.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			if looksLikeWord(args[0]) {
+				return usagef("import: unknown source %q (known: claude-config)", args[0])
+			}
+			return usagef("import: unknown source (an argument of %d characters; "+
+				"known: claude-config)", len(args[0]))
+		},
 	}
 	cmd.AddCommand(newImportClaudeCmd(env))
 	return cmd

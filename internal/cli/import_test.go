@@ -140,3 +140,30 @@ func checkImported(t *testing.T, env *Env, path, canary, canary2 string) {
 		t.Errorf("backups: %v, want one", backups)
 	}
 }
+
+func TestImportSources(t *testing.T) {
+	canary := testenv.Canary()
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"no source prints help", []string{"import"}, ExitOK, ""},
+		{"unknown source", []string{"import", "bogus"}, ExitUsage, `unknown source "bogus"`},
+		{"a token as the source", []string{"import", canary}, ExitUsage, "unknown source (an argument"},
+		{"extra argument", []string{"import", "claude-config", "x"}, ExitUsage, "takes no arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, out, errb := fakeEnv(t, "")
+			code := Main(context.Background(), env, tt.args)
+			if code != tt.wantCode || !strings.Contains(errb.String(), tt.wantErr) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, errb, tt.wantCode, tt.wantErr)
+			}
+			if strings.Contains(out.String()+errb.String(), canary) {
+				t.Errorf("output echoes the argument")
+			}
+		})
+	}
+}
