@@ -130,6 +130,7 @@ type harness struct {
 	client *client.Client
 	log    *strings.Builder
 	helper *fakeHelper // tests may add aliases
+	server *Server
 }
 
 // newHarness starts the API and a Server configured by cfg, which gets
@@ -186,7 +187,7 @@ func startHarness(t *testing.T, srv *httptest.Server, cfg *Config, env map[strin
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	return &harness{t: t, api: srv, client: c, log: logs, helper: h}
+	return &harness{t: t, api: srv, client: c, log: logs, helper: h, server: s}
 }
 
 type lockedWriter struct {

@@ -77,14 +77,15 @@ Pass a token reference, never a token: keyring:NAME (list_aliases shows them) or
 The token is never shown to you; where an API echoes it you see [redacted].`
 
 // Serve answers JSON-RPC on stdin and stdout until stdin ends or ctx is
-// cancelled; either stops every call in flight.
+// cancelled; either stops every call in flight. A line of stdin longer
+// than maxLine gets a parse error and is dropped unread.
 func (s *Server) Serve(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	errLog := log.New(stderr, "keyref-mcp: ", 0)
 	stdio := server.NewStdioServer(s.mcp)
 	stdio.SetErrorLogger(errLog)
 	server.WithWorkerPoolSize(workers)(stdio)
 	server.WithQueueSize(1000)(stdio)
-	err := stdio.Listen(ctx, stdin, stdout)
+	err := stdio.Listen(ctx, newLineCap(stdin, maxLine), stdout)
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
