@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -163,6 +164,43 @@ func TestImportSources(t *testing.T) {
 			}
 			if strings.Contains(out.String()+errb.String(), canary) {
 				t.Errorf("output echoes the argument")
+			}
+		})
+	}
+}
+
+// TestImportFileModes: the backup holds the plaintext tokens and is 0600
+// whatever the original's mode; the rewritten config keeps the original's.
+func TestImportFileModes(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows has no Unix file modes")
+	}
+	for _, mode := range []fs.FileMode{0o644, 0o600, 0o640} {
+		t.Run(mode.String(), func(t *testing.T) {
+			root := copyLayout(t, "linux", testenv.Canary(), testenv.Canary()+"two")
+			path := filepath.Join(root, ".config", "Claude", "claude_desktop_config.json")
+			if err := os.Chmod(path, mode); err != nil {
+				t.Fatal(err)
+			}
+			env, _, _ := fakeEnv(t, "")
+			o := &importOptions{goos: "linux", config: path, write: true}
+
+			if err := runImportClaude(context.Background(), env, o); err != nil {
+				t.Fatalf("write: %v", err)
+			}
+
+			backups, _ := filepath.Glob(path + ".keyref-backup-*")
+			if len(backups) != 1 {
+				t.Fatalf("backups: %v, want one", backups)
+			}
+			for file, want := range map[string]fs.FileMode{path: mode, backups[0]: 0o600} {
+				info, err := os.Stat(file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := info.Mode().Perm(); got != want {
+					t.Errorf("%s: mode %v, want %v", filepath.Base(file), got, want)
+				}
 			}
 		})
 	}

@@ -222,8 +222,11 @@ func selfPath(env *Env) string {
 }
 
 // replaceConfig writes cfg to path and keeps the original as a backup by
-// renaming it, so no new file with a plaintext token is created. It
-// returns the backup's path.
+// renaming it, so no new file with a plaintext token is created. The
+// backup holds the plaintext tokens, so it is made 0600 whatever the
+// original's mode. The new config keeps the original's mode: it holds no
+// more secrets than the original did, and Claude Desktop reads it as
+// before. It returns the backup's path.
 func replaceConfig(env *Env, path string, cfg map[string]any) (string, error) {
 	b, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
@@ -247,6 +250,10 @@ func replaceConfig(env *Env, path string, cfg map[string]any) (string, error) {
 	backup := path + ".keyref-backup-" + env.now().Format("20060102-150405")
 	if err := os.Rename(path, backup); err != nil {
 		return "", fmt.Errorf("keeping the original config: %w", err)
+	}
+	if err := os.Chmod(backup, 0o600); err != nil {
+		_ = os.Rename(backup, path)
+		return "", fmt.Errorf("making the backup private (the original is unchanged): %w", err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		_ = os.Rename(backup, path)
