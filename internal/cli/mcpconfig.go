@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyref/keyref/internal/mcpserver/baseurl"
 	"github.com/keyref/keyref/internal/resolve"
 )
 
@@ -102,6 +103,10 @@ func mcpEntry(env *Env, o *mcpConfigOptions) (map[string]any, error) {
 		args = append(args, "--token", ref.String())
 	}
 	if o.baseURL != "" {
+		// keyref-mcp refuses at start what it refuses here.
+		if _, err := baseurl.Parse(o.baseURL); err != nil {
+			return nil, usageError{err}
+		}
 		args = append(args, "--base-url", o.baseURL)
 	}
 	for _, a := range o.allowOrigins {

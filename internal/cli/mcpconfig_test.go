@@ -111,3 +111,20 @@ func TestMCPConfigWriteMerges(t *testing.T) {
 		})
 	}
 }
+
+func TestMCPConfigRefusesABaseURLKeyrefMCPRefuses(t *testing.T) {
+	for _, base := range []string{"https://api.example/v1?key=CANARYq1", "https://api.example/v1#CANARYf",
+		"http://api.example/v1", "api.example/v1"} {
+		home := t.TempDir()
+		env, out, _ := mcpConfigEnv(t, home)
+		o := &mcpConfigOptions{name: "keyref", baseURL: base, write: true, goos: "linux"}
+		err := runMCPConfig(env, o)
+		if exitCode(err) != ExitUsage || out.Len() != 0 || strings.Contains(err.Error(), "CANARY") {
+			t.Errorf("--base-url %q: err = %v (exit %d), stdout %q; want exit 2 without the query",
+				base, err, exitCode(err), out.String())
+		}
+		if _, err := os.Stat(filepath.Join(home, ".config", "Claude")); err == nil {
+			t.Errorf("--base-url %q: a config was written", base)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyref/keyref/internal/mcpserver/baseurl"
 	"github.com/keyref/keyref/internal/resolve"
 )
 
@@ -105,7 +106,7 @@ func (c *Config) check() error {
 		}
 	}
 	if c.BaseURL != "" {
-		if _, err := parseBase(c.BaseURL); err != nil {
+		if _, err := baseurl.Parse(c.BaseURL); err != nil {
 			errs = append(errs, err)
 		}
 	}

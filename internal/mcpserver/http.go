@@ -13,6 +13,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/keyref/keyref/internal/mcpserver/baseurl"
 	"github.com/keyref/keyref/internal/resolve"
 	"github.com/keyref/keyref/internal/scope"
 )
@@ -125,7 +126,7 @@ func (s *Server) destination(raw, rawQuery string) (*scope.Destination, error) {
 			return nil, fmt.Errorf("%w: url %q is not absolute, and keyref-mcp has no --base-url",
 				errBadArgument, raw)
 		}
-		base, _ := parseBase(s.cfg.BaseURL)
+		base, _ := baseurl.Parse(s.cfg.BaseURL)
 		full = strings.TrimRight(base, "/") + "/" + strings.TrimLeft(raw, "/")
 	}
 	if rawQuery != "" {
@@ -136,18 +137,6 @@ func (s *Server) destination(raw, rawQuery string) (*scope.Destination, error) {
 		full += sep + rawQuery
 	}
 	return scope.ParseDestination(full)
-}
-
-// parseBase checks --base-url and returns it without query or fragment.
-func parseBase(raw string) (string, error) {
-	d, err := scope.ParseDestination(raw)
-	if err != nil {
-		return "", fmt.Errorf("--base-url: %w", err)
-	}
-	if d.RawQuery != "" || d.Fragment != "" {
-		return "", fmt.Errorf("--base-url %q: no query or fragment, please", scope.Redact(raw))
-	}
-	return d.String(), nil
 }
 
 // resolveFor resolves ref (or the default reference) for dest and
