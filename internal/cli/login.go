@@ -154,7 +154,12 @@ func checkLogin(o *loginOptions) (string, []string, error) {
 	case o.issuer == "" && o.deviceAuthURL == "" && !o.clientCredentials:
 		return "", nil, usagef("the device flow needs --device-auth-url when there is no --issuer")
 	}
-	for _, u := range []string{o.issuer, o.tokenURL, o.deviceAuthURL, o.revocationURL} {
+	if o.issuer != "" {
+		if err := oauth.CheckIssuer(o.issuer); err != nil {
+			return "", nil, usageError{err}
+		}
+	}
+	for _, u := range []string{o.tokenURL, o.deviceAuthURL, o.revocationURL} {
 		if u == "" {
 			continue
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/keyref/keyref/internal/oauth/oidctest"
 	"github.com/keyref/keyref/internal/secret"
 	"github.com/keyref/keyref/internal/store"
+	"github.com/keyref/keyref/internal/testenv"
 )
 
 // quickClock tells real time (the provider dates tokens on it) but waits
@@ -304,6 +305,25 @@ func TestLoginInterruptedExits130(t *testing.T) {
 	}
 }
 
+// TestLoginRefusesIssuerQuery: the discovery path would land in an
+// issuer's query; the refusal names the issuer without its query, which
+// may hold anything.
+func TestLoginRefusesIssuerQuery(t *testing.T) {
+	canary := testenv.Canary()
+	for _, issuer := range []string{"https://idp.example/?q=" + canary,
+		"https://idp.example/#" + canary, "https://idp.example?" + canary} {
+		env, out, errb := loginEnv(t, keychain.NewFake(keychain.Linux), "")
+		code := Main(context.Background(), env,
+			[]string{"login", "x", "--client-id", "c", "--issuer", issuer})
+		if code != ExitUsage || !strings.Contains(errb.String(), "no query, fragment") {
+			t.Errorf("%s: exit %d, stderr %q; want 2 and the reason", issuer, code, errb)
+		}
+		if strings.Contains(out.String()+errb.String(), canary) {
+			t.Errorf("%s: output echoes the query: %q", issuer, errb)
+		}
+	}
+}
+
 func TestLoginUsage(t *testing.T) {
 	tests := []struct {
 		name string
@@ -315,6 +335,10 @@ func TestLoginUsage(t *testing.T) {
 			"--token-url", "https://idp.example/token"}},
 		{"plain http off loopback", []string{"login", "x", "--client-id", "c",
 			"--issuer", "http://idp.example"}},
+		{"issuer with a query", []string{"login", "x", "--client-id", "c",
+			"--issuer", "https://idp.example/?q"}},
+		{"issuer with a fragment", []string{"login", "x", "--client-id", "c",
+			"--issuer", "https://idp.example/#f"}},
 	}
 	for _, tt := range tests {
 		env, _, errb := loginEnv(t, keychain.NewFake(keychain.Linux), "")

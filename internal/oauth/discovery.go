@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/keyref/keyref/internal/scope"
@@ -25,11 +26,12 @@ const maxDiscovery = 1 << 20
 // Discover fetches the OpenID Provider Metadata of issuer (OpenID Connect
 // Discovery 1.0 section 4) and checks that it names the same issuer
 // (section 4.3) and that its endpoints are https (or http on loopback).
+// An issuer CheckIssuer refuses is refused before any request.
 func Discover(ctx context.Context, issuer string) (*Endpoints, error) {
-	issuer = strings.TrimSuffix(issuer, "/")
-	if err := CheckEndpoint(issuer); err != nil {
+	if err := CheckIssuer(issuer); err != nil {
 		return nil, err
 	}
+	issuer = strings.TrimSuffix(issuer, "/")
 	ctx, hc := httpClient(ctx)
 	docURL := issuer + "/.well-known/openid-configuration"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, docURL, nil)
@@ -59,6 +61,21 @@ func Discover(ctx context.Context, issuer string) (*Endpoints, error) {
 		Issuer: doc.Issuer, TokenURL: doc.Token, DeviceAuthURL: doc.DeviceAuth,
 		RevocationURL: doc.Revocation,
 	})
+}
+
+// CheckIssuer accepts an issuer URL as CheckEndpoint does, and refuses
+// one with a query, a fragment or credentials: an issuer has none (OpenID
+// Connect Discovery 1.0 section 2), and the discovery path appended to one
+// would land in its query. The error never quotes the query.
+func CheckIssuer(raw string) error {
+	if err := CheckEndpoint(raw); err != nil {
+		return err
+	}
+	u, _ := url.Parse(raw) // CheckEndpoint parsed it
+	if u.User != nil || strings.ContainsAny(raw, "?#") {
+		return fmt.Errorf("issuer %s: %w", scope.Redact(raw), ErrIssuerURL)
+	}
+	return nil
 }
 
 func checkDiscovered(issuer string, ep *Endpoints) (*Endpoints, error) {

@@ -47,6 +47,8 @@ var (
 	ErrNoRevocation = errors.New("provider offers no token revocation")
 	// ErrInsecureURL: an endpoint is neither https nor http on loopback.
 	ErrInsecureURL = errors.New("endpoint must use https (http only on loopback)")
+	// ErrIssuerURL: an issuer URL holds a query, a fragment or credentials.
+	ErrIssuerURL = errors.New("an issuer URL holds no query, fragment or credentials")
 )
 
 // ProviderError is an error response from an OAuth endpoint (RFC 6749

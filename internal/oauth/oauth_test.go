@@ -405,6 +405,41 @@ func TestCheckEndpoint(t *testing.T) {
 	}
 }
 
+func TestCheckIssuer(t *testing.T) {
+	canary := testenv.Canary()
+	tests := []struct {
+		url  string
+		want error // nil: accepted
+	}{
+		{"https://idp.example", nil},
+		{"https://idp.example/realms/work/", nil},
+		{"http://127.0.0.1:8080", nil},
+		{"http://idp.example", ErrInsecureURL},
+		{"https://idp.example/?" + canary, ErrIssuerURL},
+		{"https://idp.example/?", ErrIssuerURL},
+		{"https://idp.example/#" + canary, ErrIssuerURL},
+		{"https://u:" + canary + "@idp.example/", ErrIssuerURL},
+	}
+	for _, tt := range tests {
+		err := CheckIssuer(tt.url)
+		if !errors.Is(err, tt.want) || (tt.want != nil) != (err != nil) {
+			t.Errorf("CheckIssuer(%q) = %v, want %v", tt.url, err, tt.want)
+		}
+		if err != nil && strings.Contains(err.Error(), canary) {
+			t.Errorf("CheckIssuer(%q) error quotes the secret part: %v", tt.url, err)
+		}
+	}
+}
+
+func TestDiscoverRefusesAnIssuerWithAQuery(t *testing.T) {
+	p := newFakeProvider(t, answer{})
+	for _, issuer := range []string{p.srv.URL + "/?q", p.srv.URL + "#f"} {
+		if _, err := Discover(context.Background(), issuer); !errors.Is(err, ErrIssuerURL) {
+			t.Errorf("Discover(%q) = %v, want ErrIssuerURL", issuer, err)
+		}
+	}
+}
+
 func TestErrorsCarryNoSecrets(t *testing.T) {
 	canary := testenv.Canary()
 	err := translate("token", "https://u:"+canary+"@idp.example/token?x="+canary,
