@@ -155,15 +155,16 @@ func (s *Server) resolveFor(ctx context.Context, c *call, ref string,
 		return nil, err
 	}
 	c.mu.Lock()
-	c.source = r.String()
+	c.source = refName(r)
 	c.mu.Unlock()
 	if dest != nil {
 		c.setOrigin(dest)
 	}
 	res, err := s.resolver.Resolve(ctx, r, dest)
-	if err != nil {
+	if err := maskRef(c, r, err); err != nil {
 		return nil, err
 	}
+	res.Source = strings.Replace(res.Source, r.String(), refName(r), 1)
 	c.addToken(res)
 	return res, nil
 }
