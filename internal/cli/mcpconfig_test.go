@@ -113,8 +113,8 @@ func TestMCPConfigWriteMerges(t *testing.T) {
 }
 
 func TestMCPConfigRefusesABaseURLKeyrefMCPRefuses(t *testing.T) {
-	for _, base := range []string{"https://api.example/v1?key=CANARYq1", "https://api.example/v1#CANARYf",
-		"http://api.example/v1", "api.example/v1"} {
+	for _, base := range []string{"https://api.example/v1?key=CANARYq1",
+		"https://api.example/v1#CANARYf", "http://api.example/v1", "api.example/v1"} {
 		home := t.TempDir()
 		env, out, _ := mcpConfigEnv(t, home)
 		o := &mcpConfigOptions{name: "keyref", baseURL: base, write: true, goos: "linux"}

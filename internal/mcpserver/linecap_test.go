@@ -103,5 +103,6 @@ func TestServeSurvivesAHugeLine(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("Serve did not end within 2s of stdin closing")
 	}
-	t.Logf("ended %v after stdin closed; %d MB allocated", time.Since(start).Round(time.Millisecond), (after.TotalAlloc-before.TotalAlloc)>>20)
+	t.Logf("ended %v after stdin closed; %d MB allocated",
+		time.Since(start).Round(time.Millisecond), (after.TotalAlloc-before.TotalAlloc)>>20)
 }
