@@ -30,6 +30,27 @@ type Config struct {
 	Timeout          time.Duration // --timeout, KEYREF_TIMEOUT: per tool call
 	CacheTTL         time.Duration // KEYREF_TOKEN_CACHE_TTL only: opt-in, development
 	LogLevel         string        // KEYREF_LOG: debug, info (default), warn, error
+	ShowVersion      bool          // --version
+}
+
+// flagError rewrites the flag package's errors so that they name the flag
+// but never echo its value, which could be a token pasted in the wrong
+// place.
+func flagError(err error) error {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "invalid ") {
+		return err
+	}
+	for _, sep := range []string{" for flag -", " for -"} {
+		if i := strings.Index(msg, sep); i > 0 {
+			name := strings.TrimLeft(msg[i+len(sep):], "-")
+			if j := strings.IndexByte(name, ':'); j > 0 {
+				name = name[:j]
+			}
+			return fmt.Errorf("invalid value for flag -%s (see keyref-mcp --help)", name)
+		}
+	}
+	return errors.New("invalid flag value (see keyref-mcp --help)")
 }
 
 // ParseConfig reads the configuration: KEYREF_* variables first, flags
@@ -44,8 +65,10 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, err
 	}
 	fs := flag.NewFlagSet("keyref-mcp", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { usage(fs, stderr) }
+	// The flag package would print each error with the whole usage, and
+	// echo a bad value; errors are reported once, by Main, instead.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	fs.StringVar(&c.Helper, "helper", c.Helper, "keyref binary that resolves keyring: references")
 	fs.StringVar(&c.Token, "token", c.Token, "default token reference when a call names none")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "base URL that tool paths are relative to")
@@ -55,8 +78,14 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&c.MaxResponseBytes, "max-response-bytes", c.MaxResponseBytes,
 		"longest response body handed back")
 	fs.DurationVar(&c.Timeout, "timeout", c.Timeout, "time limit of one tool call")
+	fs.BoolVar(&c.ShowVersion, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			usage(fs, stderr)
+			return nil, err
+		}
+		return nil, flagError(err)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))

@@ -25,10 +25,11 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/keyref/keyref/internal/resolve"
+	"github.com/keyref/keyref/internal/version"
 )
 
 // Version is reported to MCP clients in serverInfo.
-const Version = "0.1.0"
+const Version = version.Number
 
 // workers is how many tool calls the stdio transport runs at once; mcp-go
 // runs five unless told otherwise.
@@ -102,6 +103,10 @@ func Main(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "keyref-mcp: %v\n", err)
 		return 2
+	}
+	if cfg.ShowVersion {
+		fmt.Fprintf(env.Stdout, "keyref-mcp version %s\n", version.String())
+		return 0
 	}
 	logger := newLogger(env.Stderr, cfg.LogLevel)
 	path, err := resolve.FindHelper(cfg.Helper, env.Getenv)

@@ -34,7 +34,8 @@ func httpRequestTool() mcp.Tool {
 		mcp.WithString("method", mcp.Description("HTTP method"), mcp.DefaultString("GET"),
 			mcp.Enum("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")),
 		mcp.WithString("url", mcp.Required(),
-			mcp.Description("Absolute URL, or a path relative to the server's --base-url")),
+			mcp.Description("Absolute URL, or a path under the server's --base-url "+
+				"(a leading / stays under it)")),
 		mcp.WithObject("query", mcp.Description("Query parameters added to the URL"),
 			mcp.AdditionalProperties(map[string]any{"type": "string"})),
 		mcp.WithObject("headers", mcp.Description("Request headers; Authorization, "+
@@ -53,7 +54,8 @@ func odataQueryTool() mcp.Tool {
 			"rows of all pages in value."),
 		mcp.WithToolAnnotation(annotation("OData query", true, false, true)),
 		mcp.WithString("url", mcp.Required(), mcp.Description(
-			"Entity set: absolute URL, or a path relative to the server's --base-url")),
+			"Entity set: absolute URL, or a path under the server's --base-url "+
+				"(a leading / stays under it)")),
 		mcp.WithString("filter", mcp.Description("$filter expression, e.g. startswith(name,'a')")),
 		mcp.WithString("select", mcp.Description("$select: comma-separated properties")),
 		mcp.WithInteger("top", mcp.Description("$top: rows per page"), mcp.Min(1)),

@@ -1,0 +1,36 @@
+package mcpserver
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestFlagErrorsNameTheFlagNotTheValue(t *testing.T) {
+	const canary = "CanaryFlagValue123"
+	for _, args := range [][]string{
+		{"--timeout", canary}, {"--max-response-bytes", canary}, {"--allow-write=" + canary},
+	} {
+		var stdout, stderr bytes.Buffer
+		env := &Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+		code := Main(context.Background(), env, args)
+		if code != 2 || stdout.Len() != 0 {
+			t.Errorf("%v: exit %d, stdout %q; want 2 and nothing", args, code, stdout.String())
+		}
+		if strings.Contains(stderr.String(), canary) || strings.Count(stderr.String(), "\n") != 1 {
+			t.Errorf("%v: stderr %q; want one line without the value", args, stderr.String())
+		}
+	}
+}
+
+func TestVersionFlag(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	env := &Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	if code := Main(context.Background(), env, []string{"--version"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.HasPrefix(stdout.String(), "keyref-mcp version "+Version) {
+		t.Errorf("stdout %q", stdout.String())
+	}
+}
