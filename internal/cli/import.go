@@ -59,9 +59,11 @@ Without --write it prints the plan (never a value) and changes nothing.
 With --write it stores each token as an alias, then rewrites the entry:
   - env BEARER_TOKEN_work becomes "keyring:work", which keyref-mcp resolves
     (env:work) through the keychain;
-  - an argument holding the header runs the server through keyref exec:
-    the token moves to a KEYREF_TOKEN_<ALIAS> variable and the argument
-    says ${KEYREF_TOKEN_<ALIAS>}, which mcp-remote expands itself.
+  - an argument of mcp-remote holding the header runs the server through
+    keyref exec: the token moves to a KEYREF_TOKEN_<ALIAS> variable and the
+    argument says ${KEYREF_TOKEN_<ALIAS>}, which mcp-remote expands itself.
+    Other servers would not expand it: the plan lists such an argument as
+    left as it is, and nothing is stored for it.
 The original file is renamed to a .keyref-backup-TIME file next to it; it
 still holds the plaintext tokens, so delete it once Claude works.
 
@@ -129,6 +131,9 @@ type finding struct {
 	Action string   `json:"action"` // "new", "exists with this token", "renamed: name taken"
 	Scopes []string `json:"scopes"`
 	EnvVar string   `json:"env_var,omitempty"` // for args: the variable keyref exec sets
+	// Kept says why the token is left where it is (and nothing is stored):
+	// an argument of a server that does not expand ${VAR} itself.
+	Kept string `json:"kept,omitempty"`
 
 	token secret.Secret
 	key   string // env key, or "" for an argument
@@ -168,8 +173,45 @@ func scanServers(servers map[string]any) []*finding {
 			if m == nil || isPlaceholder(m[2]) {
 				continue
 			}
-			out = append(out, &finding{Server: name, Where: fmt.Sprintf("args[%d]", i), arg: i,
-				pre: m[1], post: m[3], Alias: aliasFor("", name), token: secret.New(m[2])})
+			f := &finding{Server: name, Where: fmt.Sprintf("args[%d]", i), arg: i,
+				pre: m[1], post: m[3], Alias: aliasFor("", name), token: secret.New(m[2])}
+			if !runsMCPRemote(srv) {
+				f.Alias, f.Action, f.Kept = "", "left as it is", keptReason
+			}
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// keptReason explains a header argument the import leaves in place.
+const keptReason = "only mcp-remote expands ${VAR} in its arguments; the token stays " +
+	"in plaintext here (move this server behind keyref-mcp to take it out)"
+
+// runsMCPRemote reports whether a server is mcp-remote (run directly or
+// through npx and the like), the one command known to expand ${VAR} in
+// its arguments from its environment, which is what the argument rewrite
+// relies on.
+func runsMCPRemote(srv map[string]any) bool {
+	words := []any{srv["command"]}
+	args, _ := srv["args"].([]any)
+	for _, w := range append(words, args...) {
+		s, _ := w.(string)
+		base := strings.ToLower(s[strings.LastIndexAny(s, `/\`)+1:])
+		base = strings.TrimSuffix(strings.TrimSuffix(base, ".cmd"), ".exe")
+		if name, _, _ := strings.Cut(base, "@"); name == "mcp-remote" {
+			return true
+		}
+	}
+	return false
+}
+
+// movable returns the findings the import moves to the keychain.
+func movable(found []*finding) []*finding {
+	var out []*finding
+	for _, f := range found {
+		if f.Kept == "" {
+			out = append(out, f)
 		}
 	}
 	return out

@@ -205,3 +205,94 @@ func TestImportFileModes(t *testing.T) {
 		})
 	}
 }
+
+// TestImportLeavesOtherServersArgs: only mcp-remote expands ${VAR} in its
+// arguments, so a header argument of any other server is reported and
+// left alone, and nothing is stored for it.
+func TestImportLeavesOtherServersArgs(t *testing.T) {
+	remoteTok, otherTok := testenv.Canary(), testenv.Canary()+"other"
+	cfg := `{"mcpServers": {
+  "direct": {"command": "C:\\tools\\mcp-remote@0.1.0.cmd",
+    "args": ["https://a.example.com/sse", "--header", "Authorization: Bearer ` + remoteTok + `"]},
+  "other": {"command": "uvx", "args": ["some-mcp-proxy", "--url", "https://b.example.com/",
+    "--header", "Authorization: Bearer ` + otherTok + `"]}
+}}`
+	path := filepath.Join(t.TempDir(), "claude_desktop_config.json")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env, out, errb := fakeEnv(t, "")
+	env.Args0 = "/opt/keyref/bin/keyref"
+	o := &importOptions{goos: "linux", config: path}
+
+	if err := runImportClaude(context.Background(), env, o); err != nil {
+		t.Fatalf("dry run: %v", err)
+	}
+	if !strings.Contains(out.String(), `server "other" args[4]: left as it is`) ||
+		!strings.Contains(out.String(), "keyref-mcp") {
+		t.Errorf("the plan does not say the other server is left alone:\n%s", out)
+	}
+	o.write = true
+	if err := runImportClaude(context.Background(), env, o); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+
+	if s := out.String() + errb.String(); strings.Contains(s, remoteTok) || strings.Contains(s, otherTok) {
+		t.Errorf("output holds a token:\n%s", s)
+	}
+	if !strings.Contains(out.String(), "stored 1 tokens") {
+		t.Errorf("write output:\n%s", out)
+	}
+	var got struct {
+		Servers map[string]struct {
+			Command string   `json:"command"`
+			Args    []string `json:"args"`
+		} `json:"mcpServers"`
+	}
+	b, _ := os.ReadFile(path)
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	wantOther := []string{"some-mcp-proxy", "--url", "https://b.example.com/", "--header",
+		"Authorization: Bearer " + otherTok}
+	if diff := cmp.Diff(wantOther, got.Servers["other"].Args); diff != "" ||
+		got.Servers["other"].Command != "uvx" {
+		t.Errorf("other server changed (-want +got):\n%s", diff)
+	}
+	if d := got.Servers["direct"]; d.Command != "/opt/keyref/bin/keyref" ||
+		d.Args[len(d.Args)-1] != "Authorization: Bearer ${KEYREF_TOKEN_DIRECT}" {
+		t.Errorf("mcp-remote server not rewritten: %+v", d)
+	}
+	names, err := env.store().Names(context.Background())
+	if err != nil || !cmp.Equal(names, []string{"direct"}) {
+		t.Errorf("aliases: %v, %v; want only direct", names, err)
+	}
+}
+
+// TestImportNothingMovable: when every token found is left alone, --write
+// stores nothing and neither rewrites the config nor makes a backup.
+func TestImportNothingMovable(t *testing.T) {
+	tok := testenv.Canary()
+	cfg := `{"mcpServers": {"other": {"command": "proxy",
+  "args": ["--header", "Authorization: Bearer ` + tok + `"]}}}`
+	path := filepath.Join(t.TempDir(), "claude_desktop_config.json")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env, out, _ := fakeEnv(t, "")
+
+	err := runImportClaude(context.Background(), env, &importOptions{config: path, write: true})
+
+	if err != nil || !strings.Contains(out.String(), "no token can be moved") {
+		t.Errorf("err %v, stdout:\n%s", err, out)
+	}
+	if b, _ := os.ReadFile(path); string(b) != cfg {
+		t.Errorf("config rewritten:\n%s", b)
+	}
+	if backups, _ := filepath.Glob(path + ".keyref-backup-*"); len(backups) != 0 {
+		t.Errorf("backups %v, want none", backups)
+	}
+	if names, _ := env.store().Names(context.Background()); len(names) != 0 {
+		t.Errorf("aliases %v, want none", names)
+	}
+}

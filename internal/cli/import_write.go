@@ -36,20 +36,21 @@ func runImportClaude(ctx context.Context, env *Env, o *importOptions) error {
 		return err
 	}
 
-	if err := printPlan(env, o, path, found); err != nil || !o.write || len(found) == 0 {
+	moved := movable(found)
+	if err := printPlan(env, o, path, found); err != nil || !o.write || len(moved) == 0 {
 		return err
 	}
-	for _, f := range found {
+	for _, f := range moved {
 		if err := storeImported(ctx, env.store(), f); err != nil {
 			return err
 		}
 	}
-	rewriteServers(servers, found, selfPath(env))
+	rewriteServers(servers, moved, selfPath(env))
 	backup, err := replaceConfig(env, path, cfg)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "stored %d tokens and rewrote %s\n", len(found), path)
+	fmt.Fprintf(env.Stdout, "stored %d tokens and rewrote %s\n", len(moved), path)
 	fmt.Fprintf(env.Stdout, "the original, which still holds the plaintext tokens, is %s:\n"+
 		"delete it once Claude Desktop works with the new config\n", backup)
 	return nil
@@ -84,7 +85,7 @@ func readClaudeConfig(path string) (map[string]any, error) {
 func planAliases(ctx context.Context, st *store.Store, servers map[string]any,
 	found []*finding, extra []string) error {
 	planned := map[string]*finding{}
-	for _, f := range found {
+	for _, f := range movable(found) {
 		srv, _ := servers[f.Server].(map[string]any)
 		f.Scopes = serverScopes(srv, extra)
 		base := f.Alias
@@ -143,6 +144,10 @@ func printPlan(env *Env, o *importOptions, path string, found []*finding) error 
 		return nil
 	}
 	for _, f := range found {
+		if f.Kept != "" {
+			fmt.Fprintf(w, "server %q %s: %s\n  %s\n", f.Server, f.Where, f.Action, f.Kept)
+			continue
+		}
 		fmt.Fprintf(w, "server %q %s -> alias %s (%s)\n", f.Server, f.Where, f.Alias, f.Action)
 		if f.key != "" {
 			fmt.Fprintf(w, "  %s becomes keyring:%s\n", f.key, f.Alias)
@@ -155,9 +160,12 @@ func printPlan(env *Env, o *importOptions, path string, found []*finding) error 
 			fmt.Fprintf(w, "  scopes: %v\n", f.Scopes)
 		}
 	}
-	if !o.write {
+	switch n := len(movable(found)); {
+	case n == 0:
+		fmt.Fprintln(w, "no token can be moved; the config is left as it is")
+	case !o.write:
 		fmt.Fprintf(w, "dry run: nothing changed; add --write to store %d tokens and rewrite the config\n",
-			len(found))
+			n)
 	}
 	return nil
 }
