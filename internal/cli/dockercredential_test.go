@@ -25,10 +25,12 @@ func TestDockerCredentialErrorsOnStdout(t *testing.T) {
 		name, op, stdin string
 		want            string // in the stdout line
 	}{
-		{"store URL with a query", "store", storeJSON("https://r.example/?x=1"), "no credentials, query"},
+		{"store URL with a query", "store", storeJSON("https://r.example/?x=1"),
+			"no credentials, query"},
 		{"store URL with credentials", "store", storeJSON("https://u:p@r.example/"),
 			"no credentials, query"},
-		{"store URL with a fragment", "store", storeJSON("r.example#.evil.com"), "no credentials, query"},
+		{"store URL with a fragment", "store", storeJSON("r.example#.evil.com"),
+			"no credentials, query"},
 		{"store plain http off loopback", "store", storeJSON("http://r.example/"), "plain http"},
 		{"store over an alias you set", "store", storeJSON("https://ghcr.io/"), "set by you"},
 		{"store without a URL", "store", storeJSON(""), "no credentials server URL"},
@@ -51,7 +53,8 @@ func TestDockerCredentialErrorsOnStdout(t *testing.T) {
 
 			lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 			if code != ExitFailure || len(lines) != 1 || !strings.Contains(lines[0], tt.want) {
-				t.Errorf("exit %d, stdout %q; want exit 1 and one line saying %q", code, out, tt.want)
+				t.Errorf("exit %d, stdout %q; want exit 1 and one line saying %q",
+					code, out, tt.want)
 			}
 			if errb.Len() != 0 {
 				t.Errorf("stderr %q; docker never shows it", errb)

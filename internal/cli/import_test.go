@@ -237,7 +237,8 @@ func TestImportLeavesOtherServersArgs(t *testing.T) {
 		t.Fatalf("write: %v", err)
 	}
 
-	if s := out.String() + errb.String(); strings.Contains(s, remoteTok) || strings.Contains(s, otherTok) {
+	s := out.String() + errb.String()
+	if strings.Contains(s, remoteTok) || strings.Contains(s, otherTok) {
 		t.Errorf("output holds a token:\n%s", s)
 	}
 	if !strings.Contains(out.String(), "stored 1 tokens") {

@@ -164,8 +164,8 @@ func printPlan(env *Env, o *importOptions, path string, found []*finding) error 
 	case n == 0:
 		fmt.Fprintln(w, "no token can be moved; the config is left as it is")
 	case !o.write:
-		fmt.Fprintf(w, "dry run: nothing changed; add --write to store %d tokens and rewrite the config\n",
-			n)
+		fmt.Fprintf(w, "dry run: nothing changed; "+
+			"add --write to store %d tokens and rewrite the config\n", n)
 	}
 	return nil
 }

@@ -113,8 +113,8 @@ func Request(serverURL string) (*gitcred.Request, error) {
 	if u.User != nil || u.ForceQuery || u.RawQuery != "" || strings.Contains(raw, "#") {
 		return nil, fmt.Errorf("%w: a server URL holds no credentials, query or fragment", ErrInput)
 	}
-	req := &gitcred.Request{Protocol: strings.ToLower(u.Scheme), Path: strings.TrimPrefix(u.Path, "/")}
-	req.Host, req.Port = u.Hostname(), u.Port()
+	req := &gitcred.Request{Protocol: strings.ToLower(u.Scheme), Host: u.Hostname(),
+		Port: u.Port(), Path: strings.TrimPrefix(u.Path, "/")}
 	if _, err := req.Destination(); errors.Is(err, gitcred.ErrInput) {
 		return nil, fmt.Errorf("%w: the server URL's host is not a host name", ErrInput)
 	}
