@@ -57,8 +57,9 @@ BEARER_TOKEN_* environment values and "Authorization: Bearer" arguments.
 Without --write it prints the plan (never a value) and changes nothing.
 
 With --write it stores each token as an alias, then rewrites the entry:
-  - env BEARER_TOKEN_work becomes "keyring:work", which keyref-mcp resolves
-    (env:work) through the keychain;
+  - for keyref-mcp, env BEARER_TOKEN_work becomes "keyring:work", which it
+    resolves (env:work) through the keychain; any other server runs
+    through keyref exec, which sets BEARER_TOKEN_work from the keychain;
   - an argument of mcp-remote holding the header runs the server through
     keyref exec: the token moves to a KEYREF_TOKEN_<ALIAS> variable and the
     argument says ${KEYREF_TOKEN_<ALIAS>}, which mcp-remote expands itself.
@@ -130,7 +131,10 @@ type finding struct {
 	Alias  string   `json:"alias"`
 	Action string   `json:"action"` // "new", "exists with this token", "renamed: name taken"
 	Scopes []string `json:"scopes"`
-	EnvVar string   `json:"env_var,omitempty"` // for args: the variable keyref exec sets
+	// EnvVar is the variable keyref exec sets: for an argument, the one
+	// its ${VAR} names; for an env value of a server other than keyref-mcp,
+	// that variable itself.
+	EnvVar string `json:"env_var,omitempty"`
 	// Kept says why the token is left where it is (and nothing is stored):
 	// an argument of a server that does not expand ${VAR} itself.
 	Kept string `json:"kept,omitempty"`
@@ -163,8 +167,14 @@ func scanServers(servers map[string]any) []*finding {
 			if !ok || isPlaceholder(v) {
 				continue
 			}
-			out = append(out, &finding{Server: name, Where: "env " + k, key: k,
-				Alias: aliasFor(suffix, name), token: secret.New(v)})
+			f := &finding{Server: name, Where: "env " + k, key: k,
+				Alias: aliasFor(suffix, name), token: secret.New(v)}
+			if !runsKeyrefMCP(srv) {
+				// Only keyref-mcp resolves a keyring: value; any other server
+				// would send the reference itself as its token.
+				f.EnvVar = k
+			}
+			out = append(out, f)
 		}
 		args, _ := srv["args"].([]any)
 		for i, a := range args {
@@ -204,6 +214,14 @@ func runsMCPRemote(srv map[string]any) bool {
 		}
 	}
 	return false
+}
+
+// runsKeyrefMCP reports whether a server's command is keyref-mcp, which
+// resolves keyring: references in BEARER_TOKEN_* values itself.
+func runsKeyrefMCP(srv map[string]any) bool {
+	s, _ := srv["command"].(string)
+	base := strings.ToLower(s[strings.LastIndexAny(s, `/\`)+1:])
+	return strings.TrimSuffix(base, ".exe") == "keyref-mcp"
 }
 
 // movable returns the findings the import moves to the keychain.

@@ -297,3 +297,47 @@ func TestImportNothingMovable(t *testing.T) {
 		t.Errorf("aliases %v, want none", names)
 	}
 }
+
+// TestImportWrapsOtherServersEnv: a BEARER_TOKEN_* value of a server other
+// than keyref-mcp cannot become keyring:NAME (the server would send that
+// text as its token), so the server runs through keyref exec instead.
+func TestImportWrapsOtherServersEnv(t *testing.T) {
+	tok := testenv.Canary()
+	cfg := `{"mcpServers": {"api": {"command": "npx", "args": ["some-mcp"],
+  "env": {"BEARER_TOKEN_WORK": "` + tok + `", "OTHER": "1"}}}}`
+	path := filepath.Join(t.TempDir(), "claude_desktop_config.json")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env, out, errb := fakeEnv(t, "")
+	env.Args0 = "/opt/keyref/bin/keyref"
+	o := &importOptions{goos: "linux", config: path, write: true,
+		urls: []string{"https://api.example.com/"}}
+
+	if err := runImportClaude(context.Background(), env, o); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	if s := out.String() + errb.String(); strings.Contains(s, tok) ||
+		!strings.Contains(s, "runs through keyref exec, which sets BEARER_TOKEN_WORK") {
+		t.Errorf("output holds the token or does not say what happens:\n%s", s)
+	}
+	var got struct {
+		Servers map[string]struct {
+			Command string            `json:"command"`
+			Args    []string          `json:"args"`
+			Env     map[string]string `json:"env"`
+		} `json:"mcpServers"`
+	}
+	b, _ := os.ReadFile(path)
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	api := got.Servers["api"]
+	want := []string{"exec", "--env", "BEARER_TOKEN_WORK=keyring:work", "--", "npx", "some-mcp"}
+	if diff := cmp.Diff(want, api.Args); diff != "" || api.Command != "/opt/keyref/bin/keyref" {
+		t.Errorf("api: command %q, args (-want +got):\n%s", api.Command, diff)
+	}
+	if diff := cmp.Diff(map[string]string{"OTHER": "1"}, api.Env); diff != "" {
+		t.Errorf("api env (-want +got):\n%s", diff)
+	}
+}

@@ -149,9 +149,12 @@ func printPlan(env *Env, o *importOptions, path string, found []*finding) error 
 			continue
 		}
 		fmt.Fprintf(w, "server %q %s -> alias %s (%s)\n", f.Server, f.Where, f.Alias, f.Action)
-		if f.key != "" {
+		switch {
+		case f.key != "" && f.EnvVar == "":
 			fmt.Fprintf(w, "  %s becomes keyring:%s\n", f.key, f.Alias)
-		} else {
+		case f.key != "":
+			fmt.Fprintf(w, "  runs through keyref exec, which sets %s from the keychain\n", f.key)
+		default:
 			fmt.Fprintf(w, "  runs through keyref exec; the header says ${%s}\n", f.EnvVar)
 		}
 		if len(f.Scopes) == 0 {
@@ -187,18 +190,23 @@ func storeImported(ctx context.Context, st *store.Store, f *finding) error {
 }
 
 // rewriteServers replaces every token found with its reference: env
-// values become keyring:ALIAS, and a server with tokens in its arguments
+// values of keyref-mcp become keyring:ALIAS; any other server with tokens
 // is wrapped in `keyref exec --env VAR=keyring:ALIAS -- COMMAND ARGS`,
-// its arguments saying ${VAR} where the token was.
+// which sets its BEARER_TOKEN_* variables, and its arguments say ${VAR}
+// where a token was.
 func rewriteServers(servers map[string]any, found []*finding, keyref string) {
 	wrap := map[string][]string{}
 	for _, f := range found {
 		srv := servers[f.Server].(map[string]any)
-		if f.key != "" {
+		switch {
+		case f.key != "" && f.EnvVar == "":
 			srv["env"].(map[string]any)[f.key] = "keyring:" + f.Alias
 			continue
+		case f.key != "":
+			delete(srv["env"].(map[string]any), f.key)
+		default:
+			srv["args"].([]any)[f.arg] = f.pre + "${" + f.EnvVar + "}" + f.post
 		}
-		srv["args"].([]any)[f.arg] = f.pre + "${" + f.EnvVar + "}" + f.post
 		wrap[f.Server] = append(wrap[f.Server], "--env", f.EnvVar+"=keyring:"+f.Alias)
 	}
 	for name, envArgs := range wrap {
