@@ -71,7 +71,8 @@ func runExec(ctx context.Context, env *Env, o *execOptions) error {
 	}
 	path, err := exec.LookPath(o.args[0])
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "keyref: exec: %v\n", err)
+		// exec's own error already begins "exec: ".
+		fmt.Fprintf(env.Stderr, "keyref: %v\n", err)
 		return exitError{exitNoCommand}
 	}
 
