@@ -62,7 +62,8 @@ func newLoopAPI(t *testing.T, token string) *loopAPI {
 	}))
 	mux.HandleFunc("/api/odata/People", a.auth(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		body := map[string]any{"value": []any{map[string]any{"Name": "p" + r.URL.Query().Get("page")}}}
+		row := map[string]any{"Name": "p" + r.URL.Query().Get("page")}
+		body := map[string]any{"value": []any{row}}
 		if r.URL.Query().Get("page") == "" {
 			body["@odata.nextLink"] = a.URL + "/api/odata/People?page=2"
 		}
@@ -112,7 +113,8 @@ func newE2E(t *testing.T) *e2e {
 	testenv.RequireSecretService(t)
 	e := &e2e{t: t, bin: testenv.Binaries(t), token: testenv.Canary(), driver: driver}
 	e.api = newLoopAPI(t, e.token)
-	e.alias = "mcp-e2e-" + strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))
+	suffix := strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())
+	e.alias = "mcp-e2e-" + strings.ToLower(suffix)
 	e.keyref(e.token+"\n", "set", e.alias, "--url", e.api.URL+"/api/")
 	t.Cleanup(func() { _ = exec.Command(filepath.Join(e.bin, "keyref"), "rm", e.alias).Run() })
 	return e
@@ -253,7 +255,8 @@ func TestClientReferences(t *testing.T) {
 	}{
 		{"keyring in scope", call("http_request", step{"url": "/api/x", "token": kr}), false,
 			[]string{`"answer": 42`}},
-		{"keyring other origin", call("http_request", step{"url": other.URL + "/api/x", "token": kr}),
+		{"keyring other origin",
+			call("http_request", step{"url": other.URL + "/api/x", "token": kr}),
 			true, []string{"outside the alias's scope", e.api.URL + "/api/"}},
 		{"env to keyring", call("http_request", step{"url": "/api/x", "token": "env:KR"}), false,
 			[]string{`"answer": 42`}},
@@ -381,7 +384,8 @@ func TestClientTokenCacheTTL(t *testing.T) {
 	e := newE2E(t)
 	get := call("http_request", step{"url": e.api.URL + "/api/x", "token": "keyring:" + e.alias})
 	rm := step{"op": "exec", "argv": []string{filepath.Join(e.bin, "keyref"), "rm", e.alias}}
-	set := step{"op": "exec", "argv": []string{"sh", "-c", `printf '%s\n' "$TOK" | "$0" set "$1" --url "$2"`,
+	script := `printf '%s\n' "$TOK" | "$0" set "$1" --url "$2"`
+	set := step{"op": "exec", "argv": []string{"sh", "-c", script,
 		filepath.Join(e.bin, "keyref"), e.alias, e.api.URL + "/api/"}}
 	tests := []struct {
 		name       string
@@ -402,7 +406,8 @@ func TestClientTokenCacheTTL(t *testing.T) {
 			}
 			second := r.Steps[2].Result
 			if cached := !second.IsError; cached != tt.wantCached {
-				t.Errorf("call after keyref rm: cached=%v, want %v:\n%s", cached, tt.wantCached, second.text())
+				t.Errorf("call after keyref rm: cached=%v, want %v:\n%s",
+					cached, tt.wantCached, second.text())
 			}
 			for _, w := range tt.wantStderr {
 				if !strings.Contains(r.Stderr, w) {

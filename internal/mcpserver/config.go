@@ -94,7 +94,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 }
 
 func (c *Config) fromEnv(getenv func(string) string) error {
-	c.AllowOrigins = append(c.AllowOrigins, strings.FieldsFunc(getenv("KEYREF_ALLOW_ORIGIN"), isListSep)...)
+	origins := strings.FieldsFunc(getenv("KEYREF_ALLOW_ORIGIN"), isListSep)
+	c.AllowOrigins = append(c.AllowOrigins, origins...)
 	var err error
 	if v := getenv("KEYREF_ALLOW_WRITE"); v != "" {
 		if c.AllowWrite, err = strconv.ParseBool(v); err != nil {

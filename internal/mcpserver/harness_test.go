@@ -150,10 +150,13 @@ func newHarness(t *testing.T, cfg func(api string) Config, env map[string]string
 }
 
 func startHarness(t *testing.T, srv *httptest.Server, cfg *Config, env map[string]string) *harness {
+	alias := func(name string, scopes ...string) *resolve.Token {
+		return &resolve.Token{Name: name, Kind: "token", Token: secret.New(canary), Scopes: scopes}
+	}
 	h := &fakeHelper{aliases: map[string]*resolve.Token{
-		"work":  {Name: "work", Kind: "token", Token: secret.New(canary), Scopes: []string{srv.URL + "/api/"}},
-		"wide":  {Name: "wide", Kind: "token", Token: secret.New(canary), Scopes: []string{"*"}},
-		"other": {Name: "other", Kind: "token", Token: secret.New(canary), Scopes: []string{"http://127.0.0.1:1/"}},
+		"work":  alias("work", srv.URL+"/api/"),
+		"wide":  alias("wide", "*"),
+		"other": alias("other", "http://127.0.0.1:1/"),
 	}}
 	if cfg.MaxResponseBytes == 0 {
 		cfg.MaxResponseBytes = DefaultMaxResponseBytes

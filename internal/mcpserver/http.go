@@ -192,7 +192,8 @@ func (s *Server) send(ctx context.Context, c *call, res *resolve.Resolved, metho
 	client.CheckRedirect = redirectPolicy(dest, res.Scopes, &refused)
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, scope.Redact(dest.String()), unwrapURLError(err))
+		return nil, fmt.Errorf("%s %s: %w",
+			method, scope.Redact(dest.String()), unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	c.setStatus(resp.StatusCode)
@@ -217,7 +218,8 @@ func redirectPolicy(first *scope.Destination, scopes []string, refused *string) 
 			*refused = "redirect to another origin (" + d.Origin() + "); the token is never sent " +
 				"to another origin"
 		case scope.Check(scopes, d) != nil:
-			*refused = "the redirect target " + scope.Redact(d.String()) + " is outside the token's scope"
+			*refused = "the redirect target " + scope.Redact(d.String()) +
+				" is outside the token's scope"
 		default:
 			return nil
 		}

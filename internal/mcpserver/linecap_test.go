@@ -89,7 +89,8 @@ func TestServeSurvivesAHugeLine(t *testing.T) {
 		t.Errorf("answers (-want +got):\n%s", diff)
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 5*maxLine {
-		t.Errorf("a 40 MB line cost %d MB of allocations, want at most %d", alloc>>20, 5*maxLine>>20)
+		t.Errorf("a 40 MB line cost %d MB of allocations, want at most %d",
+			alloc>>20, 5*maxLine>>20)
 	}
 
 	start := time.Now()

@@ -148,10 +148,11 @@ func TestClientKeyringOAuthAliasGetsAFreshToken(t *testing.T) {
 		t.Fatalf("drive.mjs report: %v %s\n%s", err, r.Error, raw)
 	}
 	for i, s := range r.Steps[:2] {
-		if got := s.Result.text(); !s.OK || s.Result.IsError || !strings.Contains(got, `"user": "alice"`) ||
+		got := s.Result.text()
+		if !s.OK || s.Result.IsError || !strings.Contains(got, `"user": "alice"`) ||
 			!strings.Contains(got, "Bearer [redacted]") {
-			t.Errorf("http_request %d: ok=%v: want the API's answer with the token redacted:\n%s %s",
-				i, s.OK, got, s.Error)
+			t.Errorf("http_request %d: ok=%v: "+
+				"want the API's answer with the token redacted:\n%s %s", i, s.OK, got, s.Error)
 		}
 	}
 

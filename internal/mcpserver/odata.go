@@ -88,8 +88,9 @@ func (s *Server) fetchPages(ctx context.Context, c *call, res *resolve.Resolved,
 	dest *scope.Destination, pages int) (any, error) {
 	out := &odataResult{Value: []any{}}
 	total := 0
+	accept := map[string]string{"Accept": "application/json"}
 	for next := dest; next != nil && out.Pages < pages; {
-		page, err := s.send(ctx, c, res, "GET", next, map[string]string{"Accept": "application/json"}, "")
+		page, err := s.send(ctx, c, res, "GET", next, accept, "")
 		if err != nil {
 			return nil, err
 		}

@@ -41,7 +41,8 @@ func TestEnvTokenNotEchoed(t *testing.T) {
 		{"unset", toolHTTPRequest, "env:" + tok[1:], true, "env:ANA...(45 characters)"},
 		{"set", toolHTTPRequest, "env:" + tok, false, `"status": 200`},
 		{"status unset", toolTokenStatus, "env:" + tok[1:], false, "env:ANA...(45 characters)"},
-		{"status set", toolTokenStatus, "env:" + tok, false, "env:CAN...(46 characters) -> keyring:work"},
+		{"status set", toolTokenStatus, "env:" + tok, false,
+			"env:CAN...(46 characters) -> keyring:work"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -59,7 +59,9 @@ type Server struct {
 // New builds a Server. helper resolves keyring: references.
 func New(cfg *Config, helper resolve.Helper, env *Env, logger *slog.Logger) *Server {
 	s := &Server{cfg: cfg, helper: helper, log: logger, environ: env.Environ}
-	s.resolver = &resolve.Resolver{Helper: helper, Getenv: env.Getenv, AllowOrigins: cfg.AllowOrigins}
+	s.resolver = &resolve.Resolver{
+		Helper: helper, Getenv: env.Getenv, AllowOrigins: cfg.AllowOrigins,
+	}
 	if cfg.CacheTTL > 0 {
 		s.resolver.Cache = resolve.NewCache(cfg.CacheTTL, nil)
 	}

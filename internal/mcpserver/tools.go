@@ -90,6 +90,8 @@ func tokenStatusTool() mcp.Tool {
 // annotation states every hint explicitly. All tools reach outside the
 // server (the keychain or an API), so openWorld is always true.
 func annotation(title string, readOnly, destructive, idempotent bool) mcp.ToolAnnotation {
-	return mcp.ToolAnnotation{Title: title, ReadOnlyHint: &readOnly,
-		DestructiveHint: &destructive, IdempotentHint: &idempotent, OpenWorldHint: mcp.ToBoolPtr(true)}
+	return mcp.ToolAnnotation{
+		Title: title, ReadOnlyHint: &readOnly, DestructiveHint: &destructive,
+		IdempotentHint: &idempotent, OpenWorldHint: mcp.ToBoolPtr(true),
+	}
 }
