@@ -61,7 +61,8 @@ func runDoctor(ctx context.Context, env *Env) error {
 	if err == nil && got != probe {
 		err = errors.New("read back a different value")
 	}
-	ok := check("read the probe back", err, "the keychain returns what it did not store; report this")
+	ok := check("read the probe back", err,
+		"the keychain returns what it did not store; report this")
 	ok = check("delete the probe", kc.Delete(ctx, probeAccount), "") && ok
 	if !ok {
 		return exitError{ExitUnavailable}

@@ -43,7 +43,8 @@ expires within --min-valid.
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.url, "url", "", "destination the token is for; refused outside the alias's scopes")
+	f.StringVar(&o.url, "url", "",
+		"destination the token is for; refused outside the alias's scopes")
 	f.BoolVar(&o.json, "json", false, "print JSON with the token and its scopes")
 	f.DurationVar(&o.minValid, "min-valid", 5*time.Minute,
 		"oauth2: refresh when the access token expires sooner than this")
@@ -150,7 +151,8 @@ func refreshAlias(ctx context.Context, env *Env, name string, seen *store.Record
 			return nil, fmt.Errorf("alias %q: %w", name, store.ErrNotFound)
 		}
 		if cur.Kind != store.KindOAuth2 || cur.OAuth == nil {
-			return nil, fmt.Errorf("alias %q: changed kind while refreshing; run keyref get again", name)
+			return nil, fmt.Errorf("alias %q: changed kind while refreshing; "+
+				"run keyref get again", name)
 		}
 		now := env.now()
 		changed := !cur.OAuth.AccessToken.Equal(seen.OAuth.AccessToken)
@@ -190,8 +192,8 @@ func renew(ctx context.Context, env *Env, name string, cur *store.Record) (*stor
 			"%w: run keyref login %s", name, ErrLoginRequired, name)
 	}
 	if errors.Is(err, oauth.ErrInvalidGrant) || errors.Is(err, oauth.ErrInvalidClient) {
-		return nil, fmt.Errorf("alias %q: the provider refused the refresh (%v): %w: run keyref login %s",
-			name, err, ErrLoginRequired, name)
+		return nil, fmt.Errorf("alias %q: the provider refused the refresh (%v): "+
+			"%w: run keyref login %s", name, err, ErrLoginRequired, name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("alias %q: refreshing: %w", name, err)

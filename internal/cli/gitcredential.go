@@ -251,7 +251,8 @@ func learnedName(host string) string {
 
 // createUnique stores rec under base, or base-2 ... base-9 when taken,
 // never replacing an alias. It returns the name used.
-func createUnique(ctx context.Context, st *store.Store, base string, rec *store.Record) (string, error) {
+func createUnique(ctx context.Context, st *store.Store, base string,
+	rec *store.Record) (string, error) {
 	for i := 1; i <= 9; i++ {
 		name := base
 		if i > 1 {

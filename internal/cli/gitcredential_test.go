@@ -88,7 +88,8 @@ func TestGitCredentialOAuth2(t *testing.T) {
 				t.Fatalf("alias after %s: %v", tt.op, err)
 			}
 			if got := rec.OAuth.AccessToken.Reveal(); got != tt.wantToken {
-				t.Errorf("access token after %s: %d bytes, want %d", tt.op, len(got), len(tt.wantToken))
+				t.Errorf("access token after %s: %d bytes, want %d",
+					tt.op, len(got), len(tt.wantToken))
 			}
 			if rec.OAuth.RefreshToken.IsZero() {
 				t.Errorf("erase dropped the refresh token")

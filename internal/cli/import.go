@@ -77,9 +77,11 @@ found in the OS's usual place unless --config names it.`,
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.write, "write", false, "store the tokens and rewrite the config (default: dry run)")
+	f.BoolVar(&o.write, "write", false,
+		"store the tokens and rewrite the config (default: dry run)")
 	f.StringVar(&o.config, "config", "", "path of claude_desktop_config.json")
-	f.StringArrayVar(&o.urls, "url", nil, "URL prefix to scope every imported alias to (repeatable)")
+	f.StringArrayVar(&o.urls, "url", nil,
+		"URL prefix to scope every imported alias to (repeatable)")
 	f.BoolVar(&o.json, "json", false, "print the plan as JSON")
 	return cmd
 }
@@ -275,7 +277,8 @@ func serverScopes(srv map[string]any, extra []string) []string {
 	}
 	if len(urls) == 0 {
 		for _, a := range args {
-			if s, _ := a.(string); strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {
+			s, _ := a.(string)
+			if strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {
 				urls = append(urls, s)
 			}
 		}

@@ -50,12 +50,14 @@ func TestImportClaudeConfigLayouts(t *testing.T) {
 	}{
 		{"darwin", "darwin", map[string]string{"HOME": ""},
 			"Library/Application Support/Claude/claude_desktop_config.json"},
-		{"linux", "linux", map[string]string{"HOME": ""}, ".config/Claude/claude_desktop_config.json"},
+		{"linux", "linux", map[string]string{"HOME": ""},
+			".config/Claude/claude_desktop_config.json"},
 		{"windows", "windows", map[string]string{"APPDATA": "Roaming"},
 			"Roaming/Claude/claude_desktop_config.json"},
 		{"windows-packaged", "windows",
 			map[string]string{"APPDATA": "Roaming", "LOCALAPPDATA": "Local"},
-			"Local/Packages/Claude_pzs8sxrjxfjjc/LocalCache/Roaming/Claude/claude_desktop_config.json"},
+			"Local/Packages/Claude_pzs8sxrjxfjjc/LocalCache/" +
+				"Roaming/Claude/claude_desktop_config.json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.layout, func(t *testing.T) {
@@ -82,7 +84,8 @@ func TestImportClaudeConfigLayouts(t *testing.T) {
 				t.Fatalf("write: %v", err)
 			}
 
-			for name, s := range map[string]string{"stdout": out.String(), "stderr": errb.String()} {
+			outputs := map[string]string{"stdout": out.String(), "stderr": errb.String()}
+			for name, s := range outputs {
 				if strings.Contains(s, canary) || strings.Contains(s, canary2) {
 					t.Errorf("%s holds a token:\n%s", name, s)
 				}
@@ -120,10 +123,12 @@ func checkImported(t *testing.T, env *Env, path, canary, canary2 string) {
 	wantArgs := []string{"exec", "--env", "KEYREF_TOKEN_REMOTE=keyring:remote", "--", "npx", "-y",
 		"mcp-remote", "https://mcp.example.com/sse", "--header",
 		"Authorization: Bearer ${KEYREF_TOKEN_REMOTE}"}
-	if diff := cmp.Diff(wantArgs, remote.Args); diff != "" || remote.Command != "/opt/keyref/bin/keyref" {
+	diff := cmp.Diff(wantArgs, remote.Args)
+	if diff != "" || remote.Command != "/opt/keyref/bin/keyref" {
 		t.Errorf("remote: command %q, args (-want +got):\n%s", remote.Command, diff)
 	}
-	if cfg.Shortcut != "Ctrl+Space" || cfg.Servers["already"].Env["BEARER_TOKEN_tmpl"] != "${TOKEN}" {
+	if cfg.Shortcut != "Ctrl+Space" ||
+		cfg.Servers["already"].Env["BEARER_TOKEN_tmpl"] != "${TOKEN}" {
 		t.Errorf("other settings changed: %+v", cfg)
 	}
 
@@ -152,8 +157,10 @@ func TestImportSources(t *testing.T) {
 	}{
 		{"no source prints help", []string{"import"}, ExitOK, ""},
 		{"unknown source", []string{"import", "bogus"}, ExitUsage, `unknown source "bogus"`},
-		{"a token as the source", []string{"import", canary}, ExitUsage, "unknown source (an argument"},
-		{"extra argument", []string{"import", "claude-config", "x"}, ExitUsage, "takes no arguments"},
+		{"a token as the source", []string{"import", canary}, ExitUsage,
+			"unknown source (an argument"},
+		{"extra argument", []string{"import", "claude-config", "x"}, ExitUsage,
+			"takes no arguments"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

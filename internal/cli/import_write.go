@@ -158,7 +158,8 @@ func printPlan(env *Env, o *importOptions, path string, found []*finding) error 
 			fmt.Fprintf(w, "  runs through keyref exec; the header says ${%s}\n", f.EnvVar)
 		}
 		if len(f.Scopes) == 0 {
-			fmt.Fprintln(w, "  scopes: none found; keyref-mcp refuses it until you add --url PREFIX")
+			fmt.Fprintln(w,
+				"  scopes: none found; keyref-mcp refuses it until you add --url PREFIX")
 		} else {
 			fmt.Fprintf(w, "  scopes: %v\n", f.Scopes)
 		}

@@ -51,12 +51,14 @@ func checkSecret(raw []byte) (secret.Secret, error) {
 	case len(b) == 0:
 		return secret.Secret{}, fmt.Errorf("%w: empty", errInvalidSecret)
 	case len(b) > store.MaxSecretSize:
-		return secret.Secret{}, fmt.Errorf("%w: longer than %d bytes", errInvalidSecret, store.MaxSecretSize)
+		return secret.Secret{}, fmt.Errorf("%w: longer than %d bytes",
+			errInvalidSecret, store.MaxSecretSize)
 	case bytes.IndexByte(b, 0) >= 0:
 		return secret.Secret{}, fmt.Errorf("%w: it holds a NUL byte", errInvalidSecret)
 	case bytes.ContainsAny(b, "\r\n"):
-		return secret.Secret{}, fmt.Errorf("%w: it holds a line break, which an HTTP header cannot carry "+
-			"(only one trailing newline is removed)", errInvalidSecret)
+		return secret.Secret{}, fmt.Errorf("%w: it holds a line break, "+
+			"which an HTTP header cannot carry (only one trailing newline is removed)",
+			errInvalidSecret)
 	}
 	return secret.New(string(b)), nil
 }

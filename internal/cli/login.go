@@ -49,7 +49,8 @@ type loginOptions struct {
 func newLoginCmd(env *Env) *cobra.Command {
 	var o loginOptions
 	cmd := &cobra.Command{
-		Use:   "login NAME (--issuer URL | --token-url URL) --client-id ID [--scope S]... [--url PREFIX]...",
+		Use: "login NAME (--issuer URL | --token-url URL) --client-id ID " +
+			"[--scope S]... [--url PREFIX]...",
 		Short: "Log in at an OAuth provider and keep the tokens under an alias",
 		Long: `Log in at an OAuth 2.0 provider and store an oauth2 alias: access token,
 refresh token, expiry and endpoints. keyref get then hands out the access
@@ -85,7 +86,8 @@ before approval, 130 interrupted.`,
 	f.StringVar(&o.issuer, "issuer", "", "OpenID issuer URL, for discovery of the endpoints")
 	f.StringVar(&o.clientID, "client-id", "", "OAuth client id registered at the provider")
 	f.StringArrayVar(&o.scopes, "scope", nil, "OAuth scope to request (repeatable)")
-	f.StringArrayVar(&o.urls, "url", nil, "URL prefix the token may be sent to (repeatable), or '*'")
+	f.StringArrayVar(&o.urls, "url", nil,
+		"URL prefix the token may be sent to (repeatable), or '*'")
 	f.StringVar(&o.note, "note", "", "a note shown by list")
 	f.StringVar(&o.deviceAuthURL, "device-auth-url", "", "device authorization endpoint")
 	f.StringVar(&o.tokenURL, "token-url", "", "token endpoint")
@@ -150,7 +152,8 @@ func checkLogin(o *loginOptions) (string, []string, error) {
 	case o.clientID == "":
 		return "", nil, usagef("login needs --client-id")
 	case o.issuer == "" && o.tokenURL == "":
-		return "", nil, usagef("login needs --issuer, or --token-url for a provider without discovery")
+		return "", nil, usagef(
+			"login needs --issuer, or --token-url for a provider without discovery")
 	case o.issuer == "" && o.deviceAuthURL == "" && !o.clientCredentials:
 		return "", nil, usagef("the device flow needs --device-auth-url when there is no --issuer")
 	}
@@ -181,7 +184,8 @@ func loginClient(ctx context.Context, o *loginOptions) (*oauth.Client, string, e
 			return nil, "", err
 		}
 		issuer = ep.Issuer
-		c.TokenURL, c.DeviceAuthURL, c.RevocationURL = ep.TokenURL, ep.DeviceAuthURL, ep.RevocationURL
+		c.TokenURL, c.DeviceAuthURL = ep.TokenURL, ep.DeviceAuthURL
+		c.RevocationURL = ep.RevocationURL
 		if len(c.Scopes) == 0 && !o.clientCredentials {
 			c.Scopes = defaultScopes
 		}
@@ -203,7 +207,8 @@ func oauthState(c *oauth.Client, tok *oauth.Token, issuer, grant string) *store.
 }
 
 // deviceLogin runs the device flow, talking to the user on stderr.
-func deviceLogin(ctx context.Context, env *Env, o *loginOptions, c *oauth.Client) (*oauth.Token, error) {
+func deviceLogin(ctx context.Context, env *Env, o *loginOptions,
+	c *oauth.Client) (*oauth.Token, error) {
 	d, err := c.StartDevice(ctx)
 	if err != nil {
 		return nil, err
@@ -273,8 +278,8 @@ func loginError(name string, err error) error {
 	case errors.Is(err, oauth.ErrAccessDenied):
 		return fmt.Errorf("login %s: the request was denied at the provider: %w", name, err)
 	case errors.Is(err, oauth.ErrExpiredToken):
-		return fmt.Errorf("login %s: the code expired before it was approved; run keyref login again: %w",
-			name, err)
+		return fmt.Errorf("login %s: the code expired before it was approved; "+
+			"run keyref login again: %w", name, err)
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("login %s: interrupted: %w", name, err)
 	}

@@ -27,7 +27,8 @@ func (quickClock) Now() time.Time                       { return time.Now() }
 func (quickClock) After(time.Duration) <-chan time.Time { return time.After(5 * time.Millisecond) }
 
 // loginEnv is an Env over a fake keychain with the real clock.
-func loginEnv(t *testing.T, kc keychain.Backend, stdin string) (*Env, *bytes.Buffer, *bytes.Buffer) {
+func loginEnv(t *testing.T, kc keychain.Backend,
+	stdin string) (*Env, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	return &Env{
@@ -120,7 +121,8 @@ func TestLoginGetRefreshAndLoginRequired(t *testing.T) {
 	}
 	before, _ := env.store().Get(ctx, "work")
 	env, out, errb = loginEnv(t, kc, "")
-	if code := Main(ctx, env, []string{"get", "work", "--min-valid", "2m"}); code != ExitLoginRequired {
+	code := Main(ctx, env, []string{"get", "work", "--min-valid", "2m"})
+	if code != ExitLoginRequired {
 		t.Fatalf("get after revocation: exit %d, want 6: %s", code, errb)
 	}
 	if !strings.Contains(errb.String(), "login required: run keyref login work") || out.Len() != 0 {
@@ -224,14 +226,17 @@ func TestListShowsExpiryAndRefresh(t *testing.T) {
 		want bool
 	}{
 		{"refresh token", store.OAuth{RefreshToken: secret.New("r"), Grant: grantDeviceCode}, true},
-		{"client credentials", store.OAuth{ClientSecret: secret.New("s"), Grant: grantClientCredentials}, true},
-		{"device flow secret alone", store.OAuth{ClientSecret: secret.New("s"), Grant: grantDeviceCode}, false},
+		{"client credentials",
+			store.OAuth{ClientSecret: secret.New("s"), Grant: grantClientCredentials}, true},
+		{"device flow secret alone",
+			store.OAuth{ClientSecret: secret.New("s"), Grant: grantDeviceCode}, false},
 		{"nothing", store.OAuth{Grant: grantDeviceCode}, false},
 	}
 	for _, tt := range tests {
 		st := tt.st
 		st.Expiry, st.AccessToken = exp, secret.New("a")
-		le := newListEntry(store.Entry{Name: "x", Record: &store.Record{Kind: store.KindOAuth2, OAuth: &st}})
+		rec := &store.Record{Kind: store.KindOAuth2, OAuth: &st}
+		le := newListEntry(store.Entry{Name: "x", Record: rec})
 		if le.CanRefresh != tt.want || le.Expires == nil || !le.Expires.Equal(exp) {
 			t.Errorf("%s: can_refresh %v expires %v, want %v and %v", tt.name, le.CanRefresh,
 				le.Expires, tt.want, exp)
@@ -245,8 +250,8 @@ func edgeIDP(t *testing.T, answers ...string) *httptest.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /device", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"device_code":"DEVICE-CANARY","user_code":"WXYZ","verification_uri":` +
-			`"https://idp.example/activate","expires_in":600,"interval":1}`))
+		_, _ = w.Write([]byte(`{"device_code":"DEVICE-CANARY","user_code":"WXYZ",` +
+			`"verification_uri":"https://idp.example/activate","expires_in":600,"interval":1}`))
 	})
 	mux.HandleFunc("POST /token", func(w http.ResponseWriter, _ *http.Request) {
 		a := answers[0]
@@ -269,7 +274,8 @@ func TestLoginEdgeAnswers(t *testing.T) {
 		want    int
 		wantErr string
 	}{
-		{"expired_token", []string{"authorization_pending", "expired_token"}, ExitExpired, "expired"},
+		{"expired_token", []string{"authorization_pending", "expired_token"}, ExitExpired,
+			"expired"},
 		{"access_denied", []string{"slow_down", "access_denied"}, ExitDenied, "denied"},
 	}
 	for _, tt := range tests {
@@ -279,13 +285,16 @@ func TestLoginEdgeAnswers(t *testing.T) {
 			o := &loginOptions{name: "gh", clientID: "c", clock: quickClock{},
 				deviceAuthURL: srv.URL + "/device", tokenURL: srv.URL + "/token"}
 			err := runLogin(context.Background(), env, o)
-			if code := exitCode(err); code != tt.want || !strings.Contains(err.Error(), tt.wantErr) {
+			code := exitCode(err)
+			if code != tt.want || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("exit %d (%v), want %d", code, err, tt.want)
 			}
-			if all := out.String() + errb.String() + err.Error(); strings.Contains(all, "DEVICE-CANARY") {
+			all := out.String() + errb.String() + err.Error()
+			if strings.Contains(all, "DEVICE-CANARY") {
 				t.Errorf("the device code leaked:\n%s", all)
 			}
-			if tt.answers[0] == "slow_down" && !strings.Contains(errb.String(), "slow down; polling every 6s") {
+			slowed := strings.Contains(errb.String(), "slow down; polling every 6s")
+			if tt.answers[0] == "slow_down" && !slowed {
 				t.Errorf("no slow_down progress on stderr: %q", errb)
 			}
 		})

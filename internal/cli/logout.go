@@ -56,7 +56,8 @@ func runLogout(ctx context.Context, env *Env, o *logoutOptions) error {
 			return fmt.Errorf("alias %q: revoking at the provider: %w (the alias is kept; "+
 				"--force removes it anyway)", name, err)
 		case err != nil:
-			fmt.Fprintf(env.Stderr, "revoking at the provider: %v; removing the alias anyway\n", err)
+			fmt.Fprintf(env.Stderr,
+				"revoking at the provider: %v; removing the alias anyway\n", err)
 		default:
 			fmt.Fprintln(env.Stderr, "revoked at the provider")
 		}

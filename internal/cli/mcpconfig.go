@@ -49,8 +49,10 @@ as a backup beside it.`,
 	f.StringVar(&o.name, "name", "keyref", "name of the server entry")
 	f.StringVar(&o.token, "token", "", "default token reference: keyring:NAME or env:NAME")
 	f.StringVar(&o.baseURL, "base-url", "", "base URL that tool paths are relative to")
-	f.StringArrayVar(&o.allowOrigins, "allow-origin", nil, "origin env: tokens may go to (repeatable)")
-	f.BoolVar(&o.allowWrite, "allow-write", false, "let the model send methods other than GET and HEAD")
+	f.StringArrayVar(&o.allowOrigins, "allow-origin", nil,
+		"origin env: tokens may go to (repeatable)")
+	f.BoolVar(&o.allowWrite, "allow-write", false,
+		"let the model send methods other than GET and HEAD")
 	f.BoolVar(&o.write, "write", false, "merge the entry into Claude Desktop's config file")
 	f.StringVar(&o.config, "config", "", "path of claude_desktop_config.json (default: per OS)")
 	return cmd
@@ -62,7 +64,8 @@ func runMCPConfig(env *Env, o *mcpConfigOptions) error {
 		return err
 	}
 	if !o.write {
-		b, err := json.MarshalIndent(map[string]any{"mcpServers": map[string]any{o.name: entry}}, "", "  ")
+		doc := map[string]any{"mcpServers": map[string]any{o.name: entry}}
+		b, err := json.MarshalIndent(doc, "", "  ")
 		if err != nil {
 			return err
 		}
@@ -97,8 +100,8 @@ func mcpEntry(env *Env, o *mcpConfigOptions) (map[string]any, error) {
 			return nil, usageError{fmt.Errorf("--token: %w", err)}
 		}
 		if ref.Kind == resolve.Raw {
-			return nil, usagef("--token takes a reference (keyring:NAME or env:NAME), not a token; " +
-				"store the token with keyref set NAME --url PREFIX first")
+			return nil, usagef("--token takes a reference (keyring:NAME or env:NAME), " +
+				"not a token; store the token with keyref set NAME --url PREFIX first")
 		}
 		args = append(args, "--token", ref.String())
 	}

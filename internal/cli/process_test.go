@@ -31,7 +31,8 @@ func runBinary(t *testing.T, env []string, args ...string) (int, string, string)
 }
 
 func daemons(t *testing.T) string {
-	out, _ := exec.Command("pgrep", "-u", os.Getenv("USER"), "-l", "dbus-daemon|gnome-keyring").Output()
+	pgrep := exec.Command("pgrep", "-u", os.Getenv("USER"), "-l", "dbus-daemon|gnome-keyring")
+	out, _ := pgrep.Output()
 	return string(out)
 }
 
@@ -45,7 +46,8 @@ func TestNoBusExitsAtOnceAndStartsNothing(t *testing.T) {
 	if code != ExitUnavailable || stdout != "" {
 		t.Fatalf("exit %d, stdout %q; want 4 and nothing", code, stdout)
 	}
-	if !strings.Contains(stderr, "Secret Service") || !strings.Contains(stderr, "dbus-run-session") {
+	if !strings.Contains(stderr, "Secret Service") ||
+		!strings.Contains(stderr, "dbus-run-session") {
 		t.Errorf("stderr does not say what is missing and how to start it: %q", stderr)
 	}
 	if d := time.Since(start); d > 10*time.Second {

@@ -36,10 +36,11 @@ func systemLogin(t *testing.T, p *oidctest.Provider) (*Env, string) {
 		t.Fatalf("login: %v", err)
 	}
 	t.Cleanup(func() { _ = env.store().Delete(context.Background(), name) })
-	err := env.store().Update(context.Background(), name, func(cur *store.Record) (*store.Record, error) {
+	expire := func(cur *store.Record) (*store.Record, error) {
 		cur.OAuth.Expiry = time.Now().Add(-time.Second)
 		return cur, nil
-	})
+	}
+	err := env.store().Update(context.Background(), name, expire)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,8 @@ func TestEightConcurrentGetsRefreshOnce(t *testing.T) {
 	if got := p.Requests("refresh_token"); got != 1 {
 		t.Errorf("refresh requests at the provider = %d, want exactly 1", got)
 	}
-	if after.AccessToken.Equal(before.AccessToken) || after.RefreshToken.Equal(before.RefreshToken) {
+	if after.AccessToken.Equal(before.AccessToken) ||
+		after.RefreshToken.Equal(before.RefreshToken) {
 		t.Error("the keychain does not hold the refreshed and rotated tokens")
 	}
 	if ok, _ := p.Accepts(context.Background(), after.AccessToken.Reveal()); !ok {
@@ -143,7 +145,8 @@ func TestKilledDuringRefreshLeavesAUsableRecord(t *testing.T) {
 		t.Fatalf("get after the kill: %v: %s", err, errb)
 	}
 	after := storedOAuth(t, env, name)
-	if out.String() != after.AccessToken.Reveal()+"\n" || after.AccessToken.Equal(before.OAuth.AccessToken) {
+	if out.String() != after.AccessToken.Reveal()+"\n" ||
+		after.AccessToken.Equal(before.OAuth.AccessToken) {
 		t.Error("get after the kill did not refresh and print the stored token")
 	}
 	if ok, _ := p.Accepts(context.Background(), after.AccessToken.Reveal()); !ok {
@@ -160,7 +163,8 @@ func TestRevokedRefreshExits6InTheKeychain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := clientOf(env, before.OAuth).Revoke(ctx, before.OAuth.RefreshToken, "refresh_token"); err != nil {
+	revoker := clientOf(env, before.OAuth)
+	if err := revoker.Revoke(ctx, before.OAuth.RefreshToken, "refresh_token"); err != nil {
 		t.Fatal(err)
 	}
 

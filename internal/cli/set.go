@@ -40,7 +40,8 @@ destination on purpose. Without --url, keyref get refuses every --url.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&o.urls, "url", nil, "URL prefix the token may be sent to (repeatable), or '*'")
+	f.StringArrayVar(&o.urls, "url", nil,
+		"URL prefix the token may be sent to (repeatable), or '*'")
 	f.StringVar(&o.note, "note", "", "a note shown by list")
 	f.StringVar(&o.username, "username", "", "user name the git credential helper answers with")
 	f.BoolVar(&o.bearer, "bearer", false, "answer git with authtype=Bearer when git supports it")
