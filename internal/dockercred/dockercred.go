@@ -79,14 +79,16 @@ func ParseStore(r io.Reader) (*Credentials, error) {
 		return nil, fmt.Errorf("%w: empty Secret", ErrInput)
 	}
 	return &Credentials{
-		ServerURL: strings.TrimSpace(w.ServerURL), Username: w.Username, Secret: secret.New(w.Secret),
+		ServerURL: strings.TrimSpace(w.ServerURL), Username: w.Username,
+		Secret: secret.New(w.Secret),
 	}, nil
 }
 
 // EncodeGet returns get's answer, revealing the secret. The caller should
 // clear the bytes after writing them.
 func EncodeGet(c *Credentials) ([]byte, error) {
-	b, err := json.Marshal(wire{ServerURL: c.ServerURL, Username: c.Username, Secret: c.Secret.Reveal()})
+	w := wire{ServerURL: c.ServerURL, Username: c.Username, Secret: c.Secret.Reveal()}
+	b, err := json.Marshal(w)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the answer: %w", err)
 	}

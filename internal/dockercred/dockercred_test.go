@@ -41,7 +41,8 @@ func TestParseStoreRefuses(t *testing.T) {
 }
 
 func TestEncodeGet(t *testing.T) {
-	b, err := EncodeGet(&Credentials{ServerURL: "ghcr.io", Username: "u", Secret: secret.New(canary)})
+	c := &Credentials{ServerURL: "ghcr.io", Username: "u", Secret: secret.New(canary)}
+	b, err := EncodeGet(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,8 @@ func TestRequestRefusesAmbiguousHosts(t *testing.T) {
 // sends it, so encoded dot segments cannot climb out of a scope.
 func TestRequestDecodesThePath(t *testing.T) {
 	cands := []gitcred.Candidate{{Name: "v1", Scopes: []string{"https://r.example/v1/"}}}
-	for _, u := range []string{"https://r.example/v1/%2e%2e/v2/", "https://r.example/v1%2f..%2fv2/"} {
+	escapes := []string{"https://r.example/v1/%2e%2e/v2/", "https://r.example/v1%2f..%2fv2/"}
+	for _, u := range escapes {
 		req, err := Request(u)
 		if err != nil {
 			t.Fatalf("Request(%q): %v", u, err)

@@ -34,7 +34,9 @@ func TestParse(t *testing.T) {
 		{
 			name: "CRLF line endings",
 			in:   "protocol=https\r\nhost=git.example.com:8443\r\npath=org/repo.git\r\n\r\n",
-			want: &Request{Protocol: "https", Host: "git.example.com", Port: "8443", Path: "org/repo.git"},
+			want: &Request{
+				Protocol: "https", Host: "git.example.com", Port: "8443", Path: "org/repo.git",
+			},
 		},
 		{
 			name: "split at the first equals sign",

@@ -73,13 +73,14 @@ func newFakeProvider(t *testing.T, token ...answer) *fakeProvider {
 	})
 	mux.HandleFunc("POST /token", p.serveToken)
 	mux.HandleFunc("POST /revoke", p.serveToken)
-	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, 200, map[string]any{
-			"issuer": p.srv.URL, "token_endpoint": p.srv.URL + "/token",
-			"device_authorization_endpoint": p.srv.URL + "/device",
-			"revocation_endpoint":           p.srv.URL + "/revoke",
+	mux.HandleFunc("GET /.well-known/openid-configuration",
+		func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, 200, map[string]any{
+				"issuer": p.srv.URL, "token_endpoint": p.srv.URL + "/token",
+				"device_authorization_endpoint": p.srv.URL + "/device",
+				"revocation_endpoint":           p.srv.URL + "/revoke",
+			})
 		})
-	})
 	p.srv = httptest.NewServer(mux)
 	t.Cleanup(p.srv.Close)
 	return p
@@ -317,7 +318,8 @@ func TestClientCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	if tok.AccessToken.Reveal() != access || !tok.RefreshToken.IsZero() {
-		t.Errorf("got access %v refresh %v", tok.AccessToken.Reveal() == access, tok.RefreshToken.IsZero())
+		t.Errorf("got access %v refresh %v",
+			tok.AccessToken.Reveal() == access, tok.RefreshToken.IsZero())
 	}
 	if !tok.Expiry.Equal(clk.Now().Add(time.Hour)) {
 		t.Errorf("expiry = %v, want an hour after %v", tok.Expiry, clk.Now())

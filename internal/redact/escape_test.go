@@ -86,7 +86,8 @@ func TestTruncateScrubsACutEscapedForm(t *testing.T) {
 			t.Errorf("Truncate(_, %d) = %q, want it to end in the placeholder", max, got)
 		}
 	}
-	if got, _ := r.Truncate(`{"a":"\u00e9\u00e9"} more text`, 12); strings.Contains(got, Placeholder) {
+	got, _ := r.Truncate(`{"a":"\u00e9\u00e9"} more text`, 12)
+	if strings.Contains(got, Placeholder) {
 		t.Errorf("Truncate scrubbed a short escape that is no token: %q", got)
 	}
 }

@@ -94,7 +94,8 @@ func FuzzRedactorNeverLeaks(f *testing.F) {
 		in := before + tok + after
 		basic := base64.StdEncoding.EncodeToString([]byte(in))
 		for _, s := range []string{in, url.QueryEscape(in), basic} {
-			if got := r.String(s); strings.Contains(got, "CANARY") || strings.Contains(got, tok[4:]) {
+			got := r.String(s)
+			if strings.Contains(got, "CANARY") || strings.Contains(got, tok[4:]) {
 				t.Fatalf("String(%q) = %q leaks the token", s, got)
 			}
 		}

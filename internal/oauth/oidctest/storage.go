@@ -70,7 +70,8 @@ func grantOf(req op.TokenRequest) *grant {
 	return g
 }
 
-func (s *storage) CreateAccessToken(_ context.Context, req op.TokenRequest) (string, time.Time, error) {
+func (s *storage) CreateAccessToken(_ context.Context,
+	req op.TokenRequest) (string, time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id, exp := s.issueAccess(grantOf(req))
@@ -85,7 +86,8 @@ func (s *storage) CreateAccessAndRefreshTokens(_ context.Context, req op.TokenRe
 	defer s.mu.Unlock()
 	if current != "" {
 		if _, ok := s.refresh[current]; !ok {
-			return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("refresh token spent")
+			spent := oidc.ErrInvalidGrant().WithDescription("refresh token spent")
+			return "", "", time.Time{}, spent
 		}
 		delete(s.refresh, current)
 	}
@@ -104,7 +106,8 @@ func (s *storage) issueAccess(g *grant) (string, time.Time) {
 	return id, a.expires
 }
 
-func (s *storage) TokenRequestByRefreshToken(_ context.Context, rt string) (op.RefreshTokenRequest, error) {
+func (s *storage) TokenRequestByRefreshToken(_ context.Context,
+	rt string) (op.RefreshTokenRequest, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g, ok := s.refresh[rt]
@@ -115,7 +118,8 @@ func (s *storage) TokenRequestByRefreshToken(_ context.Context, rt string) (op.R
 	return &c, nil
 }
 
-func (s *storage) GetRefreshTokenInfo(_ context.Context, _ string, rt string) (string, string, error) {
+func (s *storage) GetRefreshTokenInfo(_ context.Context, _ string,
+	rt string) (string, string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g, ok := s.refresh[rt]
@@ -246,11 +250,13 @@ func (s *storage) GetKeyByIDAndClientID(context.Context, string, string) (*jose.
 	return nil, errUnsupported
 }
 
-func (s *storage) ValidateJWTProfileScopes(_ context.Context, _ string, sc []string) ([]string, error) {
+func (s *storage) ValidateJWTProfileScopes(_ context.Context, _ string,
+	sc []string) ([]string, error) {
 	return sc, nil
 }
 
-func (s *storage) CreateAuthRequest(context.Context, *oidc.AuthRequest, string) (op.AuthRequest, error) {
+func (s *storage) CreateAuthRequest(context.Context, *oidc.AuthRequest,
+	string) (op.AuthRequest, error) {
 	return nil, errUnsupported
 }
 func (s *storage) AuthRequestByID(context.Context, string) (op.AuthRequest, error) {
@@ -264,7 +270,9 @@ func (s *storage) DeleteAuthRequest(context.Context, string) error        { retu
 func (s *storage) TerminateSession(context.Context, string, string) error { return nil }
 func (s *storage) Health(context.Context) error                           { return nil }
 
-func (s *storage) SigningKey(context.Context) (op.SigningKey, error) { return signingKey{s.key}, nil }
+func (s *storage) SigningKey(context.Context) (op.SigningKey, error) {
+	return signingKey{s.key}, nil
+}
 
 func (s *storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
 	return []jose.SignatureAlgorithm{jose.ES256}, nil
