@@ -101,7 +101,8 @@ func (e *Exec) Get(ctx context.Context, name, dest string) (*Token, error) {
 		Refresh bool       `json:"can_refresh"`
 	}
 	if err := json.Unmarshal(out, &res); err != nil || res.Token == "" {
-		return nil, fmt.Errorf("alias %q: %w: unexpected output from keyref get --json", name, ErrHelper)
+		return nil, fmt.Errorf("alias %q: %w: unexpected output from keyref get --json",
+			name, ErrHelper)
 	}
 	return &Token{Name: res.Name, Kind: res.Kind, Token: secret.New(res.Token),
 		Scopes: res.Scopes, Expires: res.Expires, CanRefresh: res.Refresh}, nil
@@ -115,7 +116,8 @@ func (e *Exec) List(ctx context.Context) ([]Alias, error) {
 	}
 	var aliases []Alias
 	if err := json.Unmarshal(out, &aliases); err != nil {
-		return nil, fmt.Errorf("listing aliases: %w: unexpected output from keyref list --json", ErrHelper)
+		return nil, fmt.Errorf("listing aliases: %w: unexpected output from keyref list --json",
+			ErrHelper)
 	}
 	return aliases, nil
 }
@@ -138,7 +140,8 @@ func (e *Exec) run(ctx context.Context, args ...string) ([]byte, error) {
 	}
 	if ctx.Err() != nil {
 		if context.Cause(ctx) == errHelperTimeout {
-			return nil, fmt.Errorf("%w: keyref %s did not finish in %v", ErrHelper, args[0], timeout)
+			return nil, fmt.Errorf("%w: keyref %s did not finish in %v",
+				ErrHelper, args[0], timeout)
 		}
 		return nil, fmt.Errorf("keyref %s: %w", args[0], ctx.Err())
 	}

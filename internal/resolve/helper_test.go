@@ -58,7 +58,8 @@ func TestExecGet(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff([]string{canary, "*"}, []string{tok.Token.Reveal(), tok.Scopes[0]}); diff != "" {
+			got := []string{tok.Token.Reveal(), tok.Scopes[0]}
+			if diff := cmp.Diff([]string{canary, "*"}, got); diff != "" {
 				t.Errorf("Get (-want +got):\n%s", diff)
 			}
 		})

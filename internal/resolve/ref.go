@@ -61,7 +61,8 @@ func Parse(s string) (Ref, error) {
 		return Ref{}, fmt.Errorf("%w: empty; use keyring:NAME, env:NAME or a token", ErrInvalid)
 	case strings.Contains(s, "${"):
 		return Ref{}, fmt.Errorf("%w: holds an unexpanded ${...} placeholder; "+
-			"the MCP client passes it literally, so use env:NAME or keyring:NAME instead", ErrInvalid)
+			"the MCP client passes it literally, so use env:NAME or keyring:NAME instead",
+			ErrInvalid)
 	}
 	scheme, rest, ok := cutScheme(s)
 	if !ok {

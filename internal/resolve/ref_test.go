@@ -36,8 +36,10 @@ func TestParse(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			ref, err := Parse(tt.in)
 			if tt.wantErr != "" {
-				if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("Parse(%q) error = %v, want ErrInvalid containing %q", tt.in, err, tt.wantErr)
+				if err == nil || !errors.Is(err, ErrInvalid) ||
+					!strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Parse(%q) error = %v, want ErrInvalid containing %q",
+						tt.in, err, tt.wantErr)
 				}
 				return
 			}
@@ -63,7 +65,8 @@ func TestRefStringHidesRawToken(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"keyring:work", "env:X", "raw.tok", "${X}", "a:b", "", "keyring:A.b-c"} {
+	seeds := []string{"keyring:work", "env:X", "raw.tok", "${X}", "a:b", "", "keyring:A.b-c"}
+	for _, s := range seeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

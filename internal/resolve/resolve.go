@@ -47,7 +47,8 @@ type Resolver struct {
 // token is only inspected, not sent, and no scope is checked. Errors wrap
 // ErrInvalid, ErrNotFound, scope.ErrOutside, ErrUnavailable,
 // ErrLoginRequired or ErrHelper, and name the reference, never the token.
-func (r *Resolver) Resolve(ctx context.Context, ref Ref, dest *scope.Destination) (*Resolved, error) {
+func (r *Resolver) Resolve(ctx context.Context, ref Ref,
+	dest *scope.Destination) (*Resolved, error) {
 	switch ref.Kind {
 	case Keyring:
 		return r.keyring(ctx, ref.Name, dest)
@@ -59,7 +60,8 @@ func (r *Resolver) Resolve(ctx context.Context, ref Ref, dest *scope.Destination
 	return nil, fmt.Errorf("%w: empty", ErrInvalid)
 }
 
-func (r *Resolver) keyring(ctx context.Context, name string, dest *scope.Destination) (*Resolved, error) {
+func (r *Resolver) keyring(ctx context.Context, name string,
+	dest *scope.Destination) (*Resolved, error) {
 	tok, ok := r.Cache.get(name)
 	if !ok {
 		var err error
@@ -90,7 +92,8 @@ func helperDest(dest *scope.Destination) string {
 	return scope.Redact(dest.String())
 }
 
-func (r *Resolver) env(ctx context.Context, name string, dest *scope.Destination) (*Resolved, error) {
+func (r *Resolver) env(ctx context.Context, name string,
+	dest *scope.Destination) (*Resolved, error) {
 	v := ""
 	if r.Getenv != nil {
 		v = r.Getenv(EnvPrefix + name)
@@ -119,14 +122,16 @@ func (r *Resolver) env(ctx context.Context, name string, dest *scope.Destination
 	return r.raw(inner.raw, source, dest)
 }
 
-func (r *Resolver) raw(tok secret.Secret, source string, dest *scope.Destination) (*Resolved, error) {
+func (r *Resolver) raw(tok secret.Secret, source string,
+	dest *scope.Destination) (*Resolved, error) {
 	res := &Resolved{Token: tok, Source: source, Scopes: r.AllowOrigins}
 	if dest == nil {
 		return res, nil
 	}
 	if len(r.AllowOrigins) == 0 {
-		return nil, fmt.Errorf("%s: %w: %s (a raw or env: token goes only to an --allow-origin "+
-			"destination, and none is configured; or use a keyring: alias scoped with keyref set --url)",
+		return nil, fmt.Errorf("%s: %w: %s (a raw or env: token goes only to an "+
+			"--allow-origin destination, and none is configured; "+
+			"or use a keyring: alias scoped with keyref set --url)",
 			source, errOutside, dest.Origin())
 	}
 	if err := scope.Check(r.AllowOrigins, dest); err != nil {

@@ -46,7 +46,8 @@ func Parse(s string) (Scope, error) {
 		return Scope{}, err
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return Scope{}, fmt.Errorf("%w %q: a scope holds no query or fragment", ErrInvalid, Redact(s))
+		return Scope{}, fmt.Errorf("%w %q: a scope holds no query or fragment",
+			ErrInvalid, Redact(s))
 	}
 	return Scope{Scheme: u.Scheme, Host: u.host, Port: u.port, Path: u.path}, nil
 }
@@ -141,10 +142,12 @@ func parseURL(raw string) (*parsed, error) {
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	if u.Scheme != "https" && u.Scheme != "http" {
-		return nil, fmt.Errorf("%w %q: only https (and http to loopback) is allowed", ErrInvalid, Redact(raw))
+		return nil, fmt.Errorf("%w %q: only https (and http to loopback) is allowed",
+			ErrInvalid, Redact(raw))
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("%w %q: credentials in a URL are not allowed", ErrInvalid, Redact(raw))
+		return nil, fmt.Errorf("%w %q: credentials in a URL are not allowed",
+			ErrInvalid, Redact(raw))
 	}
 	host := strings.ToLower(u.Hostname())
 	if host == "" {

@@ -29,7 +29,8 @@ func BenchmarkDecodeRecord(b *testing.B) {
 func benchmarkGet(b *testing.B, os keychain.OS, size int) {
 	s := New(keychain.NewFake(os), Options{LockDir: b.TempDir()})
 	ctx := context.Background()
-	if err := s.Put(ctx, "work", &Record{Kind: KindToken, Secret: secret.New(token(size))}); err != nil {
+	rec := &Record{Kind: KindToken, Secret: secret.New(token(size))}
+	if err := s.Put(ctx, "work", rec); err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {

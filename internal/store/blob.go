@@ -164,7 +164,8 @@ func writeBlob(ctx context.Context, kc keychain.Backend, account string, data []
 		step := kc.MaxValue()
 		for off := 0; off < len(enc); off += step {
 			end := min(off+step, len(enc))
-			if err := kc.Set(ctx, chunkAccount(account, h.slot, h.count), enc[off:end]); err != nil {
+			chunk := chunkAccount(account, h.slot, h.count)
+			if err := kc.Set(ctx, chunk, enc[off:end]); err != nil {
 				return err
 			}
 			h.count++

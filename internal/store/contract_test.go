@@ -34,7 +34,9 @@ func runContract(t *testing.T, kc keychain.Backend, prefix string) {
 		t.Cleanup(func() { _ = s.Delete(ctx, n) })
 		for _, size := range []int{1, 100, 1500, 2048, 2049, 4000, 10000, MaxSecretSize} {
 			tok := token(size)
-			in := &Record{Kind: KindToken, Secret: secret.New(tok), Scopes: []string{"*"}, Note: "ü"}
+			in := &Record{
+				Kind: KindToken, Secret: secret.New(tok), Scopes: []string{"*"}, Note: "ü",
+			}
 			if err := s.Put(ctx, n, in); err != nil {
 				t.Fatalf("size %d: %v", size, err)
 			}
@@ -92,7 +94,8 @@ func runContract(t *testing.T, kc keychain.Backend, prefix string) {
 		s, n := newStore(t), name(t)
 		t.Cleanup(func() { _ = s.Delete(ctx, n) })
 		values := []string{token(5000) + "A", token(3000) + "B", "short-C", token(7000) + "D"}
-		if err := s.Put(ctx, n, &Record{Kind: KindToken, Secret: secret.New(values[0])}); err != nil {
+		first := &Record{Kind: KindToken, Secret: secret.New(values[0])}
+		if err := s.Put(ctx, n, first); err != nil {
 			t.Fatal(err)
 		}
 		valid := map[string]bool{}

@@ -25,7 +25,8 @@ func NormalizeName(name string) (string, error) {
 	case len(n) > MaxNameLen:
 		return "", fmt.Errorf("%w: longer than %d characters", ErrInvalidName, MaxNameLen)
 	case !isAlnum(n[0]):
-		return "", fmt.Errorf("%w %s: must start with a letter or digit", ErrInvalidName, quoteName(name))
+		return "", fmt.Errorf("%w %s: must start with a letter or digit",
+			ErrInvalidName, quoteName(name))
 	}
 	for i := 0; i < len(n); i++ {
 		c := n[i]

@@ -145,7 +145,8 @@ func DecodeRecord(b []byte) (*Record, error) {
 	}
 	if o := w.OAuth; o != nil {
 		r.OAuth = &OAuth{
-			AccessToken: secret.New(string(o.AccessToken)), RefreshToken: secret.New(string(o.RefreshToken)),
+			AccessToken:  secret.New(string(o.AccessToken)),
+			RefreshToken: secret.New(string(o.RefreshToken)),
 			ClientSecret: secret.New(string(o.ClientSecret)), TokenType: o.TokenType,
 			Expiry: o.Expiry, Issuer: o.Issuer, ClientID: o.ClientID, TokenURL: o.TokenURL,
 			DeviceAuthURL: o.DeviceAuthURL, RevocationURL: o.RevocationURL,

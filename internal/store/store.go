@@ -104,7 +104,8 @@ func (s *Store) Put(ctx context.Context, name string, rec *Record) error {
 // returns, all under the alias's cross-process lock; a nil result stores
 // nothing. fn may take its time, such as for an OAuth refresh: other
 // writers of the alias wait, readers do not.
-func (s *Store) Update(ctx context.Context, name string, fn func(cur *Record) (*Record, error)) error {
+func (s *Store) Update(ctx context.Context, name string,
+	fn func(cur *Record) (*Record, error)) error {
 	n, unlock, err := s.lockName(ctx, name)
 	if err != nil {
 		return err

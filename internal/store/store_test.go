@@ -18,7 +18,8 @@ func TestChunksFitEveryOS(t *testing.T) {
 		kc := keychain.NewFake(os)
 		s := New(kc, Options{LockDir: t.TempDir()})
 		rec := &Record{Kind: KindToken, Secret: secret.New(token(MaxSecretSize))}
-		if err := s.Put(context.Background(), "big-alias-with-a-long-name-0123456789-0123456789-0123456789", rec); err != nil {
+		alias := "big-alias-with-a-long-name-0123456789-0123456789-0123456789"
+		if err := s.Put(context.Background(), alias, rec); err != nil {
 			t.Fatalf("%s: %v", os, err)
 		}
 		if n := len(kc.Accounts()); n < 40 {
@@ -39,7 +40,8 @@ func TestInterruptedWritesLoseNothing(t *testing.T) {
 			kc := keychain.NewFake(keychain.Windows)
 			s := New(kc, Options{LockDir: t.TempDir()})
 			oldTok, newTok := token(oldSize)+"old", token(7000)+"new"
-			if err := s.Put(ctx, "work", &Record{Kind: KindToken, Secret: secret.New(oldTok)}); err != nil {
+			old := &Record{Kind: KindToken, Secret: secret.New(oldTok)}
+			if err := s.Put(ctx, "work", old); err != nil {
 				t.Fatal(err)
 			}
 			kc.FailWritesAfter(failAfter)
@@ -54,7 +56,8 @@ func TestInterruptedWritesLoseNothing(t *testing.T) {
 			case v == newTok:
 			case v == oldTok && putErr != nil:
 			default:
-				t.Fatalf("%s, fail after %d: got neither value (put err %v)", label, failAfter, putErr)
+				t.Fatalf("%s, fail after %d: got neither value (put err %v)",
+					label, failAfter, putErr)
 			}
 			if _, err := s.Repair(ctx); err != nil {
 				t.Fatal(err)
@@ -69,7 +72,8 @@ func TestInterruptedDeleteIsRepaired(t *testing.T) {
 	for failAfter := 0; failAfter < 6; failAfter++ {
 		kc := keychain.NewFake(keychain.MacOS)
 		s := New(kc, Options{LockDir: t.TempDir()})
-		if err := s.Put(ctx, "work", &Record{Kind: KindToken, Secret: secret.New(token(8000))}); err != nil {
+		rec := &Record{Kind: KindToken, Secret: secret.New(token(8000))}
+		if err := s.Put(ctx, "work", rec); err != nil {
 			t.Fatal(err)
 		}
 		kc.FailWritesAfter(failAfter)
@@ -143,7 +147,8 @@ func TestLockedKeychainIsUnavailable(t *testing.T) {
 func TestCreatedSurvivesUpdates(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	s := New(keychain.NewFake(keychain.Linux), Options{LockDir: t.TempDir(), Now: func() time.Time { return now }})
+	clock := func() time.Time { return now }
+	s := New(keychain.NewFake(keychain.Linux), Options{LockDir: t.TempDir(), Now: clock})
 	if err := s.Put(ctx, "Work", &Record{Kind: KindToken, Secret: secret.New("a")}); err != nil {
 		t.Fatal(err)
 	}
