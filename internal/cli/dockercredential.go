@@ -103,12 +103,19 @@ func dockerFind(ctx context.Context, env *Env, serverURL string) (*store.Entry, 
 	return &store.Entry{Name: m.Name, Record: recordOf(entries, m.Name)}, nil
 }
 
-func dockerGet(ctx context.Context, env *Env) error {
+// dockerRead reads the server URL get and erase take on stdin and returns
+// it with the alias entry covering it, or errDockerNotFound.
+func dockerRead(ctx context.Context, env *Env) (string, *store.Entry, error) {
 	serverURL, err := dockercred.ReadServerURL(env.Stdin)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	e, err := dockerFind(ctx, env, serverURL)
+	return serverURL, e, err
+}
+
+func dockerGet(ctx context.Context, env *Env) error {
+	serverURL, e, err := dockerRead(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -187,11 +194,7 @@ func dockerName(host string) string {
 }
 
 func dockerErase(ctx context.Context, env *Env) error {
-	serverURL, err := dockercred.ReadServerURL(env.Stdin)
-	if err != nil {
-		return err
-	}
-	e, err := dockerFind(ctx, env, serverURL)
+	_, e, err := dockerRead(ctx, env)
 	if err != nil {
 		return err
 	}
