@@ -14,14 +14,15 @@ import (
 	"github.com/keyref/keyref/internal/store"
 )
 
-// DefaultGitUsername is the user name keyref answers git with when an
-// alias has none. Hosts that take tokens as passwords ignore the user name
-// (GitHub, GitLab, Gitea) or document this one (GitHub App and Actions
-// tokens); it names no person, so nothing is guessed from the machine.
+// DefaultGitUsername is the user name keyref answers git and docker with
+// when the alias has none and the request names none either. Hosts that
+// take tokens as passwords ignore the user name (GitHub, GitLab, Gitea) or
+// document this one (GitHub App and Actions tokens); it names no person,
+// so nothing is guessed from the machine.
 const DefaultGitUsername = "x-access-token"
 
 // gitMinValid is how long an oauth2 access token must still be valid when
-// handed to git; git may run for a while with it.
+// handed to git or docker; either may run for a while with it.
 const gitMinValid = 5 * time.Minute
 
 // helperNames maps the names keyref answers to as a credential helper to
@@ -238,7 +239,8 @@ func gitLearn(ctx context.Context, env *Env, req *gitcred.Request) error {
 }
 
 // learnedName turns a host into an alias name: "git-" and the host with
-// every character an alias cannot hold replaced by '-'.
+// every character an alias cannot hold replaced by '-', cut short to leave
+// room for the "-N" createUnique may add.
 func learnedName(host string) string {
 	n := []byte("git-" + strings.ToLower(host))
 	for i, c := range n {
