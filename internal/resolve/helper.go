@@ -79,7 +79,7 @@ type Exec struct {
 	Timeout time.Duration // 0 means DefaultHelperTimeout
 }
 
-// Get runs `keyref get NAME [--url DEST] --json`.
+// Get runs `keyref get NAME --json [--url DEST]`.
 func (e *Exec) Get(ctx context.Context, name, dest string) (*Token, error) {
 	args := []string{"get", name, "--json"}
 	if dest != "" {
