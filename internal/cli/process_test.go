@@ -39,6 +39,7 @@ func daemons(t *testing.T) string {
 // TestNoBusExitsAtOnceAndStartsNothing checks the Linux guard: without a
 // session bus keyref must not let godbus autolaunch one.
 func TestNoBusExitsAtOnceAndStartsNothing(t *testing.T) {
+	testenv.Binaries(t) // built before the clock starts
 	before := daemons(t)
 	start := time.Now()
 	code, stdout, stderr := runBinary(t, []string{"HOME=" + t.TempDir(), "PATH=/usr/bin:/bin"},
@@ -77,6 +78,7 @@ func TestSilentBusTimesOut(t *testing.T) {
 		}
 	}()
 
+	testenv.Binaries(t)
 	start := time.Now()
 	code, _, stderr := runBinary(t, []string{
 		"HOME=" + t.TempDir(), "DBUS_SESSION_BUS_ADDRESS=unix:path=" + sock,
