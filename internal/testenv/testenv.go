@@ -81,6 +81,8 @@ func Binaries(t testing.TB) string {
 		}
 		cmd := exec.Command("go", "build", "-o", buildDir+string(filepath.Separator), "./cmd/...")
 		cmd.Dir = root
+		// Built as make build builds them: static, without cgo.
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			buildErr = &buildError{out: string(out), err: err}

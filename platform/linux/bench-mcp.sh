@@ -14,7 +14,7 @@ cd "$root"
 if [[ -z ${KEYREF_BENCH_INSIDE:-} ]]; then
 	[[ -d platform/mcp-client/node_modules/@modelcontextprotocol/sdk ]] ||
 		npm ci --prefix platform/mcp-client --no-audit --no-fund --loglevel=error
-	go build -o bin/ ./cmd/keyref ./cmd/keyref-mcp
+	CGO_ENABLED=0 go build -o bin/ ./cmd/keyref ./cmd/keyref-mcp
 	exec env KEYREF_BENCH_INSIDE=1 platform/linux/with-secret-service.sh "$0" "$@"
 fi
 

@@ -22,7 +22,7 @@ if [[ -z ${KEYREF_DEMO_INSIDE:-} ]]; then
 	fi
 	command -v node >/dev/null || { echo "demo.sh: node (20 or later) is required" >&2; exit 1; }
 	npm ci --prefix platform/mcp-client --no-audit --no-fund --loglevel=error
-	go build -o bin/ ./cmd/keyref ./cmd/keyref-mcp
+	CGO_ENABLED=0 go build -o bin/ ./cmd/keyref ./cmd/keyref-mcp
 	exec env KEYREF_DEMO_INSIDE=1 platform/linux/with-secret-service.sh "$0" "$@"
 fi
 
