@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -27,7 +28,11 @@ const (
 // be delivered; the others are dropped there.
 var forwardSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
-var envVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// envVarName is compiled on first use: every keyref process would pay for
+// it at start, and only exec needs it.
+var envVarName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+})
 
 type execOptions struct {
 	envs    []string // VAR=keyring:NAME
@@ -96,7 +101,7 @@ func resolveEnv(ctx context.Context, env *Env, specs []string) (map[string]strin
 	st := env.store()
 	for _, spec := range specs {
 		name, ref, ok := strings.Cut(spec, "=")
-		if !ok || !envVarName.MatchString(name) {
+		if !ok || !envVarName().MatchString(name) {
 			return nil, usagef("--env: want VAR=keyring:NAME with VAR a variable name")
 		}
 		alias, ok := strings.CutPrefix(ref, "keyring:")

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -148,7 +149,10 @@ type finding struct {
 	post  string
 }
 
-var bearerArg = regexp.MustCompile(`(?i)^(.*authorization:\s*bearer\s+)([^\s"']+)(.*)$`)
+// bearerArg is compiled on first use, like envVarName.
+var bearerArg = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^(.*authorization:\s*bearer\s+)([^\s"']+)(.*)$`)
+})
 
 // isPlaceholder reports a value that is a reference, not a token.
 func isPlaceholder(v string) bool {
@@ -181,7 +185,7 @@ func scanServers(servers map[string]any) []*finding {
 		args, _ := srv["args"].([]any)
 		for i, a := range args {
 			s, _ := a.(string)
-			m := bearerArg.FindStringSubmatch(s)
+			m := bearerArg().FindStringSubmatch(s)
 			if m == nil || isPlaceholder(m[2]) {
 				continue
 			}
