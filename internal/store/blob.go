@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/keyref/keyref/internal/keychain"
 )
@@ -17,10 +18,15 @@ import (
 // A blob is a byte string stored under one account name, split into chunks
 // when it is larger than the keychain accepts in one item.
 //
-// The head item, under the account name itself, is either
+// The head item, under the account name itself, is one of
 //
-//	keyref1:i:<base64 data>                        (inline)
+//	keyref1:t:<data>                               (inline UTF-8 text)
+//	keyref1:i:<base64 data>                        (inline bytes)
 //	keyref1:c:<slot>:<count>:<size>:<sha256 hex>   (chunked)
+//
+// Records and the index are JSON, so they are stored as text: the Secret
+// Service reads an item in time that grows with its size, and base64
+// would make it a third larger.
 //
 // Chunks live under "<account>#<slot><index>", slot "a" or "b". A write
 // fills the slot the head does not point to and then replaces the head in
@@ -34,6 +40,7 @@ const headPrefix = "keyref1:"
 // head is a parsed head item.
 type head struct {
 	inline []byte // data of an inline blob
+	text   bool   // inline data stored as text, not base64
 	slot   string // "a" or "b" for a chunked blob
 	count  int
 	size   int
@@ -52,6 +59,12 @@ func parseHead(v string) (*head, error) {
 	rest, ok := strings.CutPrefix(v, headPrefix)
 	if !ok {
 		return nil, fmt.Errorf("%w: unknown head format", ErrCorrupt)
+	}
+	if data, ok := strings.CutPrefix(rest, "t:"); ok {
+		if !utf8.ValidString(data) {
+			return nil, fmt.Errorf("%w: inline text is not UTF-8", ErrCorrupt)
+		}
+		return &head{inline: []byte(data), text: true}, nil
 	}
 	if data, ok := strings.CutPrefix(rest, "i:"); ok {
 		b, err := base64.StdEncoding.Strict().DecodeString(data)
@@ -78,7 +91,10 @@ func parseHead(v string) (*head, error) {
 }
 
 func (h *head) String() string {
-	if !h.chunked() {
+	switch {
+	case h.text:
+		return headPrefix + "t:" + string(h.inline)
+	case !h.chunked():
 		return headPrefix + "i:" + base64.StdEncoding.EncodeToString(h.inline)
 	}
 	return fmt.Sprintf("%sc:%s:%d:%d:%s", headPrefix, h.slot, h.count, h.size,
@@ -154,7 +170,7 @@ func writeBlob(ctx context.Context, kc keychain.Backend, account string, data []
 	if err != nil {
 		return err
 	}
-	h := &head{inline: data}
+	h := &head{inline: data, text: utf8.Valid(data)}
 	if len(h.String()) > kc.MaxValue() {
 		h = &head{slot: "a", size: len(data), sum: sha256.Sum256(data)}
 		if old != nil && old.slot == "a" {

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/keyref/keyref/internal/secret"
 )
@@ -67,12 +69,11 @@ func (r *Record) Token() secret.Secret {
 // refuses records from a newer version rather than guess at them.
 const recordVersion = 1
 
-// wireRecord is the stored form. Secrets are []byte so that JSON carries
-// them as base64 and any byte sequence round-trips exactly.
+// wireRecord is the stored form.
 type wireRecord struct {
 	V        int        `json:"v"`
 	Kind     Kind       `json:"kind"`
-	Secret   []byte     `json:"secret,omitempty"`
+	Secret   wireSecret `json:"secret,omitempty"`
 	Scopes   []string   `json:"scopes,omitempty"`
 	Note     string     `json:"note,omitempty"`
 	Created  time.Time  `json:"created"`
@@ -83,18 +84,18 @@ type wireRecord struct {
 }
 
 type wireOAuth struct {
-	AccessToken   []byte    `json:"access_token,omitempty"`
-	RefreshToken  []byte    `json:"refresh_token,omitempty"`
-	ClientSecret  []byte    `json:"client_secret,omitempty"`
-	TokenType     string    `json:"token_type,omitempty"`
-	Expiry        time.Time `json:"expiry,omitzero"`
-	Issuer        string    `json:"issuer,omitempty"`
-	ClientID      string    `json:"client_id,omitempty"`
-	TokenURL      string    `json:"token_url,omitempty"`
-	DeviceAuthURL string    `json:"device_auth_url,omitempty"`
-	RevocationURL string    `json:"revocation_url,omitempty"`
-	Scopes        []string  `json:"scopes,omitempty"`
-	Grant         string    `json:"grant,omitempty"`
+	AccessToken   wireSecret `json:"access_token,omitempty"`
+	RefreshToken  wireSecret `json:"refresh_token,omitempty"`
+	ClientSecret  wireSecret `json:"client_secret,omitempty"`
+	TokenType     string     `json:"token_type,omitempty"`
+	Expiry        time.Time  `json:"expiry,omitzero"`
+	Issuer        string     `json:"issuer,omitempty"`
+	ClientID      string     `json:"client_id,omitempty"`
+	TokenURL      string     `json:"token_url,omitempty"`
+	DeviceAuthURL string     `json:"device_auth_url,omitempty"`
+	RevocationURL string     `json:"revocation_url,omitempty"`
+	Scopes        []string   `json:"scopes,omitempty"`
+	Grant         string     `json:"grant,omitempty"`
 }
 
 // ErrCorrupt reports a stored record that cannot be decoded. Its message
@@ -104,20 +105,20 @@ var ErrCorrupt = errors.New("stored record is corrupt")
 // EncodeRecord returns the stored form of r, secrets included.
 func EncodeRecord(r *Record) ([]byte, error) {
 	w := wireRecord{
-		V: recordVersion, Kind: r.Kind, Secret: bytesOf(r.Secret), Scopes: r.Scopes,
+		V: recordVersion, Kind: r.Kind, Secret: wireOf(r.Secret), Scopes: r.Scopes,
 		Note: r.Note, Created: r.Created.UTC(), Updated: r.Updated.UTC(),
 		Username: r.Username, Bearer: r.Bearer,
 	}
 	if o := r.OAuth; o != nil {
 		w.OAuth = &wireOAuth{
-			AccessToken: bytesOf(o.AccessToken), RefreshToken: bytesOf(o.RefreshToken),
-			ClientSecret: bytesOf(o.ClientSecret), TokenType: o.TokenType,
+			AccessToken: wireOf(o.AccessToken), RefreshToken: wireOf(o.RefreshToken),
+			ClientSecret: wireOf(o.ClientSecret), TokenType: o.TokenType,
 			Expiry: o.Expiry.UTC(), Issuer: o.Issuer, ClientID: o.ClientID,
 			TokenURL: o.TokenURL, DeviceAuthURL: o.DeviceAuthURL,
 			RevocationURL: o.RevocationURL, Scopes: o.Scopes, Grant: o.Grant,
 		}
 	}
-	return json.Marshal(w)
+	return marshal(w)
 }
 
 // DecodeRecord parses a stored record. It fails with ErrCorrupt for
@@ -156,9 +157,48 @@ func DecodeRecord(b []byte) (*Record, error) {
 	return r, nil
 }
 
-func bytesOf(s secret.Secret) []byte {
-	if s.IsZero() {
-		return nil
+func wireOf(s secret.Secret) wireSecret { return wireSecret(s.Reveal()) }
+
+// wireSecret is a secret as stored: a JSON string when it is valid UTF-8,
+// which keeps a token's stored size close to its own (the Secret Service
+// reads large items markedly slower), else {"b64": "..."}, so that any
+// byte sequence round-trips exactly.
+type wireSecret string
+
+type wireBinary struct {
+	B64 []byte `json:"b64"`
+}
+
+// MarshalJSON implements json.Marshaler.
+func (w wireSecret) MarshalJSON() ([]byte, error) {
+	if utf8.ValidString(string(w)) {
+		return marshal(string(w))
 	}
-	return []byte(s.Reveal())
+	return marshal(wireBinary{B64: []byte(w)})
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (w *wireSecret) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		err := json.Unmarshal(b, &s)
+		*w = wireSecret(s)
+		return err
+	}
+	var bin wireBinary
+	err := json.Unmarshal(b, &bin)
+	*w = wireSecret(bin.B64)
+	return err
+}
+
+// marshal encodes v as JSON without escaping <, > and &, which would only
+// make stored tokens longer.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
