@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,7 +68,9 @@ func (r *Record) Token() secret.Secret {
 
 // recordVersion is the version of the stored record format. A decoder
 // refuses records from a newer version rather than guess at them.
-const recordVersion = 1
+// Version 1 stored every secret as base64; version 2 stores text secrets
+// as JSON strings (see wireSecret). Version 1 records are still read.
+const recordVersion = 2
 
 // wireRecord is the stored form.
 type wireRecord struct {
@@ -128,7 +131,13 @@ func DecodeRecord(b []byte) (*Record, error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return nil, fmt.Errorf("%w: not a record", ErrCorrupt)
 	}
-	if w.V != recordVersion {
+	switch w.V {
+	case recordVersion:
+	case 1:
+		if err := w.fromVersion1(); err != nil {
+			return nil, err
+		}
+	default:
 		return nil, fmt.Errorf("%w: unknown record version %d", ErrCorrupt, w.V)
 	}
 	switch w.Kind {
@@ -155,6 +164,23 @@ func DecodeRecord(b []byte) (*Record, error) {
 		}
 	}
 	return r, nil
+}
+
+// fromVersion1 decodes the secrets of a version 1 record, which held
+// each one as a base64 JSON string.
+func (w *wireRecord) fromVersion1() error {
+	fields := []*wireSecret{&w.Secret}
+	if o := w.OAuth; o != nil {
+		fields = append(fields, &o.AccessToken, &o.RefreshToken, &o.ClientSecret)
+	}
+	for _, f := range fields {
+		b, err := base64.StdEncoding.DecodeString(string(*f))
+		if err != nil {
+			return fmt.Errorf("%w: version 1 secret is not base64", ErrCorrupt)
+		}
+		*f = wireSecret(b)
+	}
+	return nil
 }
 
 func wireOf(s secret.Secret) wireSecret { return wireSecret(s.Reveal()) }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -224,5 +225,41 @@ func TestLockDirIgnoresSessionVariables(t *testing.T) {
 	t.Setenv("HOME", t.TempDir())
 	if got := DefaultLockDir(); got != want {
 		t.Errorf("DefaultLockDir moved with the environment: %q, was %q", got, want)
+	}
+}
+
+// TestVersion1RecordsStillRead: records written before version 2 held
+// every secret as base64; reading them as text would hand out the base64.
+func TestVersion1RecordsStillRead(t *testing.T) {
+	v1 := `{"v":1,"kind":"oauth2","secret":"dG9r","created":"2026-01-01T00:00:00Z",` +
+		`"updated":"2026-01-01T00:00:00Z","oauth":{"access_token":"YWNj/w==",` +
+		`"refresh_token":"cmVm","grant":"device_code"}}`
+	r, err := DecodeRecord([]byte(v1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{r.Secret.Reveal(), r.OAuth.AccessToken.Reveal(), r.OAuth.RefreshToken.Reveal()}
+	if diff := cmp.Diff([]string{"tok", "acc\xff", "ref"}, got); diff != "" {
+		t.Errorf("version 1 secrets (-want +got):\n%s", diff)
+	}
+	if _, err := DecodeRecord([]byte(`{"v":1,"kind":"token","secret":"not base64!"}`)); err == nil {
+		t.Error("a version 1 record with a bad secret was accepted")
+	}
+	if _, err := DecodeRecord([]byte(`{"v":3,"kind":"token"}`)); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("version 3: %v", err)
+	}
+}
+
+func TestVersion1HeadStillRead(t *testing.T) {
+	kc := keychain.NewFake(keychain.Linux)
+	v1 := `{"v":1,"kind":"token","secret":"dG9r","created":"2026-01-01T00:00:00Z",` +
+		`"updated":"2026-01-01T00:00:00Z"}`
+	head := "keyref1:i:" + base64.StdEncoding.EncodeToString([]byte(v1))
+	if err := kc.Set(context.Background(), "old", head); err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(kc, Options{LockDir: t.TempDir()}).Get(context.Background(), "old")
+	if err != nil || r.Secret.Reveal() != "tok" {
+		t.Fatalf("Get = %v; want the version 1 token", err)
 	}
 }
