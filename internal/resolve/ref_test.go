@@ -97,3 +97,11 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseRefusesATokenAsAliasName(t *testing.T) {
+	const tok = "0123456789abcdef0123456789abcdef01234567"
+	_, err := Parse("keyring:" + tok)
+	if err == nil || strings.Contains(err.Error(), tok[:16]) {
+		t.Errorf("Parse = %v; want a refusal that does not echo the name", err)
+	}
+}

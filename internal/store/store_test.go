@@ -184,6 +184,12 @@ func TestNormalizeName(t *testing.T) {
 		{"a:b", "", false},
 		{"a#b", "", false},
 		{"ü", "", false},
+		{"github-enterprise-prod", "github-enterprise-prod", true},
+		{"companyidentityplatform", "companyidentityplatform", true},
+		{"prod-2024-eu-west-1", "prod-2024-eu-west-1", true},
+		{"0123456789abcdef0123456789abcdef01234567", "", false},
+		{"ghp_ABCdef0123456789abcdefABCDEF01234567", "", false},
+		{"glpat-x1y2z3a4b5c6d7e8f9g0", "", false},
 	}
 	for _, tt := range tests {
 		got, err := NormalizeName(tt.in)
