@@ -113,6 +113,11 @@ func flagError(err error) error {
 			return usagef("invalid value for %s", rest)
 		}
 		return usagef("invalid flag value")
+	case strings.HasPrefix(msg, "unknown flag: "):
+		name := strings.TrimPrefix(msg, "unknown flag: ")
+		if !looksLikeWord(strings.TrimLeft(name, "-")) {
+			return usagef("unknown flag (an argument of %d characters)", len(name))
+		}
 	case strings.HasPrefix(msg, "unknown shorthand flag: "):
 		if i := strings.Index(msg, " in "); i > 0 {
 			return usagef("%s", msg[:i])

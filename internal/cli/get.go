@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -92,6 +93,11 @@ func runGet(ctx context.Context, env *Env, o *getOptions) error {
 	if !o.json {
 		_, err = fmt.Fprintln(env.Stdout, tok.Reveal())
 		return err
+	}
+	if !utf8.ValidString(tok.Reveal()) {
+		// JSON would turn the invalid bytes into U+FFFD: a changed token.
+		return fmt.Errorf("alias %q: the token is not valid UTF-8, so --json cannot carry it "+
+			"unchanged; use keyref get without --json", name)
 	}
 	res := getResult{Name: name, Kind: rec.Kind, Token: tok.Reveal(), Scopes: rec.Scopes}
 	if res.Scopes == nil {

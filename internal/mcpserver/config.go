@@ -38,6 +38,9 @@ type Config struct {
 // place.
 func flagError(err error) error {
 	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		return fmt.Errorf("unknown flag %s (see keyref-mcp --help)", shown("-"+name))
+	}
 	if !strings.HasPrefix(msg, "invalid ") {
 		return err
 	}
@@ -88,7 +91,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, flagError(err)
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %s (keyref-mcp takes flags only)",
+			shown(fs.Arg(0)))
 	}
 	return c, c.check()
 }
@@ -163,4 +167,21 @@ KEYREF_TIMEOUT); KEYREF_LOG sets the log level and KEYREF_TOKEN_CACHE_TTL
 flags:
 `)
 	fs.PrintDefaults()
+}
+
+// shown quotes a command-line word for a message when it looks like a
+// flag or word someone mistyped, and otherwise gives only its length: it
+// may be a token pasted in the wrong place, and Claude Desktop keeps
+// servers' stderr in log files.
+func shown(arg string) string {
+	word := strings.TrimLeft(arg, "-")
+	if len(word) == 0 || len(word) > 24 {
+		return fmt.Sprintf("(%d characters)", len(arg))
+	}
+	for _, r := range word {
+		if (r < 'a' || r > 'z') && r != '-' {
+			return fmt.Sprintf("(%d characters)", len(arg))
+		}
+	}
+	return strconv.Quote(arg)
 }

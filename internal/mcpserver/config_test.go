@@ -34,3 +34,17 @@ func TestVersionFlag(t *testing.T) {
 		t.Errorf("stdout %q", stdout.String())
 	}
 }
+
+func TestStrayArgumentsAreNotEchoed(t *testing.T) {
+	const canary = "ghp_CanaryArg0123456789abcdef"
+	for _, args := range [][]string{{canary}, {"--" + canary + "=1"}, {"-" + canary}} {
+		var stdout, stderr bytes.Buffer
+		env := &Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+		if code := Main(context.Background(), env, args); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+		if strings.Contains(stderr.String(), "CanaryArg") {
+			t.Errorf("%v: stderr echoes the argument: %q", args, stderr.String())
+		}
+	}
+}
