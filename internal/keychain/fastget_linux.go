@@ -13,14 +13,17 @@ const loginCollection = "login"
 // go-keyring's own Secret Service client: it skips the collection lookup,
 // the unlock call and closing the session (the daemon drops it when this
 // process's connection closes). Those steps cost as much as the read
-// itself, and `keyref get` runs once per token use. Anything off the
-// happy path (no login collection, a locked item, no match) returns
-// ok=false and the caller takes go-keyring's full path, which unlocks,
-// prompts and reports errors properly.
-func fastGet(account string) (value string, ok bool) {
+// itself, and `keyref get` runs once per token use.
+//
+// A search of the login collection that succeeds and matches nothing is a
+// definite answer (found=false, ok=true): go-keyring would search the same
+// collection. Anything else off the happy path (no login collection, a
+// locked item, a D-Bus error) returns ok=false and the caller takes
+// go-keyring's full path, which unlocks, prompts and reports errors.
+func fastGet(account string) (value string, found, ok bool) {
 	svc, err := ss.NewSecretService()
 	if err != nil {
-		return "", false
+		return "", false, false
 	}
 	// The session and the search do not depend on each other: ask for both
 	// at once and wait one round trip instead of two.
@@ -36,12 +39,15 @@ func fastGet(account string) (value string, ok bool) {
 	items, err := svc.SearchItems(svc.GetCollection(loginCollection),
 		map[string]string{"username": account, "service": Service})
 	o := <-sc
-	if err != nil || o.err != nil || len(items) == 0 {
-		return "", false
+	switch {
+	case err != nil || o.err != nil:
+		return "", false, false
+	case len(items) == 0:
+		return "", false, true
 	}
 	sec, err := svc.GetSecret(items[0], o.session.Path())
 	if err != nil {
-		return "", false
+		return "", false, false
 	}
-	return string(sec.Value), true
+	return string(sec.Value), true, true
 }

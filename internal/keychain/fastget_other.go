@@ -3,4 +3,4 @@
 package keychain
 
 // fastGet has no shortcut outside Linux; go-keyring's path is direct there.
-func fastGet(string) (string, bool) { return "", false }
+func fastGet(string) (value string, found, ok bool) { return "", false, false }

@@ -30,9 +30,12 @@ type System struct {
 func (s *System) Get(ctx context.Context, account string) (string, error) {
 	var v string
 	err := s.call(ctx, "reading", account, func() error {
-		var ok bool
-		if v, ok = fastGet(account); ok {
+		var found, ok bool
+		switch v, found, ok = fastGet(account); {
+		case ok && found:
 			return nil
+		case ok:
+			return keyring.ErrNotFound
 		}
 		var err error
 		v, err = keyring.Get(Service, account)
