@@ -18,22 +18,41 @@ import (
 	"github.com/keyref/keyref/internal/secret"
 )
 
-// call is the state of one tool call: the tokens it resolved, which every
+// call is the state of one tool call: the secrets it met, which every
 // output is scrubbed of, and the attributes of its log line.
 type call struct {
-	mu     sync.Mutex
-	tokens []secret.Secret
-	source string
-	origin string
-	status int
+	mu      sync.Mutex
+	secrets []secret.Secret
+	red     *redact.Redactor // built from secrets on first use; nil after a new one
+	source  string
+	origin  string
+	status  int
 }
 
 // addToken registers a resolved token for scrubbing.
 func (c *call) addToken(res *resolve.Resolved) {
+	c.addSecret(res.Token)
+	c.setSource(res.Source)
+}
+
+// addSecret has s scrubbed from every output of the call.
+func (c *call) addSecret(s secret.Secret) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.tokens = append(c.tokens, res.Token)
-	c.source = res.Source
+	c.secrets = append(c.secrets, s)
+	c.red = nil
+}
+
+func (c *call) setSource(source string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.source = source
+}
+
+func (c *call) getSource() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.source
 }
 
 func (c *call) setOrigin(d *scope.Destination) {
@@ -48,10 +67,15 @@ func (c *call) setStatus(code int) {
 	c.status = code
 }
 
+// redactor scrubs the call's secrets. It is built once per set of
+// secrets, not per response: an odata_query call reads many pages.
 func (c *call) redactor() *redact.Redactor {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return redact.New(c.tokens...)
+	if c.red == nil {
+		c.red = redact.New(c.secrets...)
+	}
+	return c.red
 }
 
 // wrap turns a toolHandler into an mcp-go handler that scrubs the result
@@ -81,9 +105,8 @@ func (s *Server) result(c *call, out any, err error) *mcp.CallToolResult {
 	r := c.redactor()
 	var te *toolError
 	if errors.As(err, &te) {
-		out, err = te.detail, nil
-		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(s.encode(r, out))},
-			IsError: true}
+		return &mcp.CallToolResult{
+			Content: []mcp.Content{mcp.NewTextContent(s.encode(r, te.detail))}, IsError: true}
 	}
 	if err != nil {
 		return mcp.NewToolResultError(r.String(err.Error()))

@@ -154,9 +154,7 @@ func (s *Server) resolveFor(ctx context.Context, c *call, ref string,
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	c.source = refName(r)
-	c.mu.Unlock()
+	c.setSource(refName(r))
 	if dest != nil {
 		c.setOrigin(dest)
 	}

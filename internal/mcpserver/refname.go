@@ -67,9 +67,7 @@ func maskRef(c *call, ref resolve.Ref, err error) error {
 	if ref.Kind != resolve.Env || envNameShown(ref.Name) {
 		return err
 	}
-	c.mu.Lock()
-	c.tokens = append(c.tokens, secret.New(ref.Name))
-	c.mu.Unlock()
+	c.addSecret(secret.New(ref.Name))
 	if err == nil {
 		return nil
 	}

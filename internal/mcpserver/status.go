@@ -120,10 +120,11 @@ func (s *Server) tokenStatus(ctx context.Context, c *call, req mcp.CallToolReque
 	// Resolved without a destination: the token is inspected here and
 	// sent nowhere.
 	res, err := s.resolveFor(ctx, c, a.Token, nil)
-	if err != nil && c.source == "" {
+	source := c.getSource()
+	if err != nil && source == "" {
 		return nil, err // not even a reference
 	}
-	st := &tokenStatus{Reference: c.source}
+	st := &tokenStatus{Reference: source}
 	if err != nil {
 		st.Error = err.Error()
 		return st, nil
