@@ -13,7 +13,6 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/keyref/keyref/internal/mcpserver/baseurl"
 	"github.com/keyref/keyref/internal/resolve"
 	"github.com/keyref/keyref/internal/scope"
 )
@@ -126,8 +125,7 @@ func (s *Server) destination(raw, rawQuery string) (*scope.Destination, error) {
 			return nil, fmt.Errorf("%w: url %q is not absolute, and keyref-mcp has no --base-url",
 				errBadArgument, raw)
 		}
-		base, _ := baseurl.Parse(s.cfg.BaseURL)
-		full = strings.TrimRight(base, "/") + "/" + strings.TrimLeft(raw, "/")
+		full = strings.TrimRight(s.base, "/") + "/" + strings.TrimLeft(raw, "/")
 	}
 	if rawQuery != "" {
 		sep := "?"

@@ -24,6 +24,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/keyref/keyref/internal/mcpserver/baseurl"
 	"github.com/keyref/keyref/internal/resolve"
 	"github.com/keyref/keyref/internal/version"
 )
@@ -48,8 +49,8 @@ type Env struct {
 // use.
 type Server struct {
 	cfg      *Config
+	base     string // cfg.BaseURL in canonical form, parsed once
 	resolver *resolve.Resolver
-	helper   resolve.Helper
 	client   *http.Client
 	log      *slog.Logger
 	environ  func() []string
@@ -58,7 +59,10 @@ type Server struct {
 
 // New builds a Server. helper resolves keyring: references.
 func New(cfg *Config, helper resolve.Helper, env *Env, logger *slog.Logger) *Server {
-	s := &Server{cfg: cfg, helper: helper, log: logger, environ: env.Environ}
+	s := &Server{cfg: cfg, log: logger, environ: env.Environ}
+	if cfg.BaseURL != "" {
+		s.base, _ = baseurl.Parse(cfg.BaseURL) // ParseConfig refused a bad one
+	}
 	s.resolver = &resolve.Resolver{
 		Helper: helper, Getenv: env.Getenv, AllowOrigins: cfg.AllowOrigins,
 	}

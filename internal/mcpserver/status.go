@@ -45,7 +45,7 @@ func (s *Server) listAliases(ctx context.Context, c *call, _ mcp.CallToolRequest
 	if r, err := resolve.Parse(s.cfg.Token); err == nil {
 		out.Default = r.String()
 	}
-	aliases, err := s.helper.List(ctx)
+	aliases, err := s.resolver.Helper.List(ctx)
 	if err != nil {
 		out.AliasesError = err.Error()
 		return out, nil
