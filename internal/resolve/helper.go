@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyref/keyref/internal/scope"
 	"github.com/keyref/keyref/internal/secret"
 )
 
@@ -163,7 +164,7 @@ func exitError(code int, msg string) error {
 	case 4:
 		kind = ErrUnavailable
 	case 5:
-		kind = errOutside
+		kind = scope.ErrOutside
 	case 6:
 		kind = ErrLoginRequired
 	default:

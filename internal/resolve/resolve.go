@@ -10,16 +10,12 @@ import (
 	"github.com/keyref/keyref/internal/secret"
 )
 
-var errOutside = scope.ErrOutside
-
 // Resolved is a token ready for one request, with where it came from.
 type Resolved struct {
 	Token secret.Secret
 	// Source describes the reference for logs and results, never the
 	// token: "keyring:work", "env:WORK", "env:WORK -> keyring:work", "raw".
 	Source string
-	// Alias is the keyring alias the token came from, if any.
-	Alias string
 	// Scopes are where the token may go: the alias's scopes, or the
 	// --allow-origin list for env: and raw tokens.
 	Scopes  []string
@@ -70,7 +66,7 @@ func (r *Resolver) keyring(ctx context.Context, name string,
 		}
 		r.Cache.put(name, tok)
 	}
-	res := &Resolved{Token: tok.Token, Source: "keyring:" + name, Alias: name,
+	res := &Resolved{Token: tok.Token, Source: "keyring:" + name,
 		Scopes: tok.Scopes, Expires: tok.Expires, Kind: tok.Kind, CanRefresh: tok.CanRefresh}
 	if dest == nil {
 		return res, nil
@@ -132,7 +128,7 @@ func (r *Resolver) raw(tok secret.Secret, source string,
 		return nil, fmt.Errorf("%s: %w: %s (a raw or env: token goes only to an "+
 			"--allow-origin destination, and none is configured; "+
 			"or use a keyring: alias scoped with keyref set --url)",
-			source, errOutside, dest.Origin())
+			source, scope.ErrOutside, dest.Origin())
 	}
 	if err := scope.Check(r.AllowOrigins, dest); err != nil {
 		return nil, fmt.Errorf("%s: %w (the --allow-origin list)", source, err)
