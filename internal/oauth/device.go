@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/keyref/keyref/internal/secret"
 )
@@ -141,15 +140,10 @@ func (c *Client) PollDevice(ctx context.Context, d *DeviceAuth,
 // yields exactly this request and x/oauth2's parsing of the answer.
 func (c *Client) deviceToken(ctx context.Context, d *DeviceAuth) (*Token, error) {
 	ctx, _ = httpClient(ctx)
-	cc := &clientcredentials.Config{
-		ClientID: c.ID, ClientSecret: c.Secret.Reveal(), TokenURL: c.TokenURL,
-		AuthStyle: c.config().Endpoint.AuthStyle,
-		EndpointParams: url.Values{
-			"grant_type":  {deviceGrantType},
-			"device_code": {d.deviceCode.Reveal()},
-		},
-	}
-	t, err := cc.Token(ctx)
+	t, err := c.tokenRequest(nil, url.Values{
+		"grant_type":  {deviceGrantType},
+		"device_code": {d.deviceCode.Reveal()},
+	}).Token(ctx)
 	if err != nil {
 		return nil, translate("token", c.TokenURL, err, d.deviceCode, c.Secret)
 	}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/keyref/keyref/internal/scope"
 	"github.com/keyref/keyref/internal/secret"
@@ -139,17 +140,32 @@ func (c *Client) clock() Clock {
 // one, which would spend a one-time refresh token or count as two
 // refreshes.
 func (c *Client) config() *oauth2.Config {
-	style := oauth2.AuthStyleInParams
-	if !c.Secret.IsZero() {
-		style = oauth2.AuthStyleInHeader
-	}
 	return &oauth2.Config{
 		ClientID:     c.ID,
 		ClientSecret: c.Secret.Reveal(),
 		Endpoint: oauth2.Endpoint{
-			TokenURL: c.TokenURL, DeviceAuthURL: c.DeviceAuthURL, AuthStyle: style,
+			TokenURL: c.TokenURL, DeviceAuthURL: c.DeviceAuthURL, AuthStyle: c.authStyle(),
 		},
 		Scopes: c.Scopes,
+	}
+}
+
+// authStyle is how c authenticates at the token endpoint: HTTP Basic for a
+// confidential client, its id in the body for a public one.
+func (c *Client) authStyle() oauth2.AuthStyle {
+	if c.Secret.IsZero() {
+		return oauth2.AuthStyleInParams
+	}
+	return oauth2.AuthStyleInHeader
+}
+
+// tokenRequest returns a configuration that sends one token request from
+// c with the given scopes; params, if not nil, add to or replace the body
+// parameters, grant_type included.
+func (c *Client) tokenRequest(scopes []string, params url.Values) *clientcredentials.Config {
+	return &clientcredentials.Config{
+		ClientID: c.ID, ClientSecret: c.Secret.Reveal(), TokenURL: c.TokenURL,
+		Scopes: scopes, AuthStyle: c.authStyle(), EndpointParams: params,
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/keyref/keyref/internal/secret"
 )
@@ -17,11 +16,7 @@ func (c *Client) ClientCredentials(ctx context.Context) (*Token, error) {
 		return nil, errors.New("the client credentials grant needs a client secret")
 	}
 	ctx, _ = httpClient(ctx)
-	cc := &clientcredentials.Config{
-		ClientID: c.ID, ClientSecret: c.Secret.Reveal(), TokenURL: c.TokenURL,
-		Scopes: c.Scopes, AuthStyle: c.config().Endpoint.AuthStyle,
-	}
-	t, err := cc.Token(ctx)
+	t, err := c.tokenRequest(c.Scopes, nil).Token(ctx)
 	if err != nil {
 		return nil, translate("token", c.TokenURL, err, c.Secret)
 	}
