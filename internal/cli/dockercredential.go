@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyref/keyref/internal/dockercred"
-	"github.com/keyref/keyref/internal/gitcred"
 	"github.com/keyref/keyref/internal/scope"
 	"github.com/keyref/keyref/internal/store"
 )
@@ -92,15 +91,11 @@ func dockerFind(ctx context.Context, env *Env, serverURL string) (*store.Entry, 
 	if err != nil {
 		return nil, err
 	}
-	entries, err := env.store().List(ctx)
-	if err != nil {
-		return nil, err
+	e, err := matchAlias(ctx, env, req)
+	if err == nil && e == nil {
+		err = errDockerNotFound
 	}
-	m, ok := gitcred.Find(req, gitCandidates(entries))
-	if !ok {
-		return nil, errDockerNotFound
-	}
-	return &store.Entry{Name: m.Name, Record: recordOf(entries, m.Name)}, nil
+	return e, err
 }
 
 // dockerRead reads the server URL get and erase take on stdin and returns

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,42 +88,47 @@ func runGitCredential(ctx context.Context, env *Env, o *gitCredOptions) error {
 		return usageError{err}
 	}
 
-	st := env.store()
-	entries, err := st.List(ctx)
+	e, err := matchAlias(ctx, env, req)
 	if err != nil {
 		return err
 	}
-	m, found := gitcred.Find(req, gitCandidates(entries))
-	log = log.With("protocol", req.Protocol, "host", req.Host, "alias", m.Name)
+	found := e != nil
 	switch {
 	case o.op == "get" && found:
-		return gitGet(ctx, env, req, m.Name, recordOf(entries, m.Name))
+		return gitGet(ctx, env, req, e.Name, e.Record)
 	case o.op == "erase" && found:
-		return gitErase(ctx, env, req, m.Name)
+		return gitErase(ctx, env, req, e.Name)
 	case o.op == "store" && !found && o.learn:
 		return gitLearn(ctx, env, req)
+	}
+	log = log.With("protocol", req.Protocol, "host", req.Host)
+	if found {
+		log = log.With("alias", e.Name)
 	}
 	log.Debug("nothing to do", "matched", found)
 	return nil
 }
 
-func gitCandidates(entries []store.Entry) []gitcred.Candidate {
-	out := make([]gitcred.Candidate, 0, len(entries))
+// matchAlias reads every alias once and returns the one whose scope covers
+// req (gitcred.Find), or nil when none does. The git and docker helpers
+// both choose aliases through it.
+func matchAlias(ctx context.Context, env *Env, req *gitcred.Request) (*store.Entry, error) {
+	entries, err := env.store().List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cands := make([]gitcred.Candidate, 0, len(entries))
 	for _, e := range entries {
-		out = append(out, gitcred.Candidate{
+		cands = append(cands, gitcred.Candidate{
 			Name: e.Name, Scopes: e.Record.Scopes, Username: e.Record.Username,
 		})
 	}
-	return out
-}
-
-func recordOf(entries []store.Entry, name string) *store.Record {
-	for _, e := range entries {
-		if e.Name == name {
-			return e.Record
-		}
+	m, ok := gitcred.Find(req, cands)
+	if !ok {
+		return nil, nil
 	}
-	return nil
+	i := slices.IndexFunc(entries, func(e store.Entry) bool { return e.Name == m.Name })
+	return &entries[i], nil
 }
 
 // gitGet writes the answer for alias name, in one write.
