@@ -110,34 +110,43 @@ const readAttempts = 6
 
 // readBlob returns the bytes stored under account.
 func readBlob(ctx context.Context, kc keychain.Backend, account string) ([]byte, error) {
+	b, _, err := readBlobHead(ctx, kc, account)
+	return b, err
+}
+
+// readBlobHead is readBlob that also returns the head it read, nil when
+// there was none or it was unreadable; a writer holding the account's
+// lock passes it to writeBlob instead of reading it again.
+func readBlobHead(ctx context.Context, kc keychain.Backend,
+	account string) ([]byte, *head, error) {
 	var lastErr error
+	var h *head
 	for attempt := 0; attempt < readAttempts; attempt++ {
 		if attempt > 0 {
 			if err := sleep(ctx, time.Duration(attempt)*5*time.Millisecond); err != nil {
-				return nil, err
+				return nil, h, err
 			}
 		}
 		v, err := kc.Get(ctx, account)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		h, err := parseHead(v)
-		if err != nil {
-			return nil, err
+		if h, err = parseHead(v); err != nil {
+			return nil, nil, err
 		}
 		if !h.chunked() {
-			return h.inline, nil
+			return h.inline, h, nil
 		}
 		b, err := readChunks(ctx, kc, account, h)
 		if err == nil {
-			return b, nil
+			return b, h, nil
 		}
 		if !errors.Is(err, errTorn) {
-			return nil, err
+			return nil, h, err
 		}
 		lastErr = err
 	}
-	return nil, fmt.Errorf("%w: %v", ErrCorrupt, lastErr)
+	return nil, h, fmt.Errorf("%w: %v", ErrCorrupt, lastErr)
 }
 
 // errTorn reports chunks that do not match their head: a writer changed
@@ -164,12 +173,11 @@ func readChunks(ctx context.Context, kc keychain.Backend, account string, h *hea
 }
 
 // writeBlob stores data under account, replacing what was there without
-// ever leaving it unreadable. The caller holds the account's lock.
-func writeBlob(ctx context.Context, kc keychain.Backend, account string, data []byte) error {
-	old, err := currentHead(ctx, kc, account)
-	if err != nil {
-		return err
-	}
+// ever leaving it unreadable. The caller holds the account's lock and
+// passes old, the head it read under that lock (nil when there was none
+// or it was unreadable), so that the new chunks go to the other slot.
+func writeBlob(ctx context.Context, kc keychain.Backend, account string,
+	data []byte, old *head) error {
 	h := &head{inline: data, text: utf8.Valid(data)}
 	if len(h.String()) > kc.MaxValue() {
 		h = &head{slot: "a", size: len(data), sum: sha256.Sum256(data)}

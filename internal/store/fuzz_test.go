@@ -79,7 +79,7 @@ func FuzzBlobRoundTrip(f *testing.F) {
 		os := []keychain.OS{keychain.Linux, keychain.MacOS, keychain.Windows}[which%3]
 		kc := keychain.NewFake(os)
 		ctx := context.Background()
-		if err := writeBlob(ctx, kc, "n", data); err != nil {
+		if err := writeBlob(ctx, kc, "n", data, nil); err != nil {
 			t.Fatal(err)
 		}
 		got, err := readBlob(ctx, kc, "n")

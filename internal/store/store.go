@@ -80,18 +80,24 @@ func (s *Store) Get(ctx context.Context, name string) (*Record, error) {
 }
 
 func (s *Store) get(ctx context.Context, n string) (*Record, error) {
-	b, err := readBlob(ctx, s.kc, n)
+	r, _, err := s.load(ctx, n)
+	return r, err
+}
+
+// load reads n's record and the head it came from (see readBlobHead).
+func (s *Store) load(ctx context.Context, n string) (*Record, *head, error) {
+	b, h, err := readBlobHead(ctx, s.kc, n)
 	if errors.Is(err, keychain.ErrNotFound) {
-		return nil, fmt.Errorf("alias %q: %w", n, ErrNotFound)
+		return nil, nil, fmt.Errorf("alias %q: %w", n, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("alias %q: %w", n, err)
+		return nil, h, fmt.Errorf("alias %q: %w", n, err)
 	}
 	r, err := DecodeRecord(b)
 	if err != nil {
-		return nil, fmt.Errorf("alias %q: %w", n, err)
+		return nil, h, fmt.Errorf("alias %q: %w", n, err)
 	}
-	return r, nil
+	return r, h, nil
 }
 
 // Put stores rec under name, creating or replacing it. It sets Updated,
@@ -112,7 +118,7 @@ func (s *Store) Update(ctx context.Context, name string,
 	}
 	defer unlock()
 
-	cur, err := s.get(ctx, n)
+	cur, old, err := s.load(ctx, n)
 	if errors.Is(err, ErrNotFound) {
 		cur, err = nil, nil
 	}
@@ -128,10 +134,12 @@ func (s *Store) Update(ctx context.Context, name string,
 			return err
 		}
 	}
-	return s.write(ctx, n, next, cur)
+	return s.write(ctx, n, next, cur, old)
 }
 
-func (s *Store) write(ctx context.Context, n string, rec, cur *Record) error {
+// write stores rec under n, keeping cur's creation time; old is the head
+// n had when the caller, holding n's lock, read it.
+func (s *Store) write(ctx context.Context, n string, rec, cur *Record, old *head) error {
 	if rec.Secret.Len() > MaxSecretSize {
 		return fmt.Errorf("alias %q: secret of %d bytes: %w (the limit is %d)",
 			n, rec.Secret.Len(), ErrTooLarge, MaxSecretSize)
@@ -152,7 +160,7 @@ func (s *Store) write(ctx context.Context, n string, rec, cur *Record) error {
 	if len(b) > MaxRecordSize {
 		return fmt.Errorf("alias %q: %w", n, ErrTooLarge)
 	}
-	if err := writeBlob(ctx, s.kc, n, b); err != nil {
+	if err := writeBlob(ctx, s.kc, n, b, old); err != nil {
 		return fmt.Errorf("alias %q: %w", n, err)
 	}
 	*rec = r
@@ -233,7 +241,7 @@ func (s *Store) Rename(ctx context.Context, oldName, newName string) error {
 	if err := s.addToIndex(ctx, n); err != nil {
 		return err
 	}
-	if err := s.write(ctx, n, rec, nil); err != nil {
+	if err := s.write(ctx, n, rec, nil, nil); err != nil {
 		return err
 	}
 	if err := s.remove(ctx, o); err != nil {
@@ -273,19 +281,25 @@ type wireIndex struct {
 }
 
 func (s *Store) index(ctx context.Context) ([]string, error) {
-	b, err := readBlob(ctx, s.kc, indexAccount)
+	names, _, err := s.loadIndex(ctx)
+	return names, err
+}
+
+// loadIndex reads the index and the head it came from.
+func (s *Store) loadIndex(ctx context.Context) ([]string, *head, error) {
+	b, h, err := readBlobHead(ctx, s.kc, indexAccount)
 	if errors.Is(err, keychain.ErrNotFound) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the alias index: %w", err)
+		return nil, h, fmt.Errorf("reading the alias index: %w", err)
 	}
 	var w wireIndex
 	if err := json.Unmarshal(b, &w); err != nil || w.V != 1 {
-		return nil, fmt.Errorf("reading the alias index: %w (run keyref doctor)", ErrCorrupt)
+		return nil, h, fmt.Errorf("reading the alias index: %w (run keyref doctor)", ErrCorrupt)
 	}
 	slices.Sort(w.Names)
-	return slices.Compact(w.Names), nil
+	return slices.Compact(w.Names), h, nil
 }
 
 func (s *Store) changeIndex(ctx context.Context, fn func([]string) []string) error {
@@ -295,7 +309,7 @@ func (s *Store) changeIndex(ctx context.Context, fn func([]string) []string) err
 	}
 	defer unlock()
 
-	names, err := s.index(ctx)
+	names, old, err := s.loadIndex(ctx)
 	if errors.Is(err, ErrCorrupt) {
 		names, err = nil, nil // rebuilt by Repair; a set must not fail on it
 	}
@@ -308,7 +322,7 @@ func (s *Store) changeIndex(ctx context.Context, fn func([]string) []string) err
 	}
 	slices.Sort(next)
 	b, _ := json.Marshal(wireIndex{V: 1, Names: slices.Compact(next)})
-	if err := writeBlob(ctx, s.kc, indexAccount, b); err != nil {
+	if err := writeBlob(ctx, s.kc, indexAccount, b, old); err != nil {
 		return fmt.Errorf("writing the alias index: %w", err)
 	}
 	return nil
