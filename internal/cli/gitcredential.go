@@ -87,6 +87,12 @@ func runGitCredential(ctx context.Context, env *Env, o *gitCredOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
+	if o.op == "store" && !o.learn {
+		// git sends store after every use of a credential: nothing to
+		// store, so no reason to read the keychain.
+		log.Debug("nothing to do", "protocol", req.Protocol, "host", req.Host)
+		return nil
+	}
 
 	e, err := matchAlias(ctx, env, req)
 	if err != nil {
@@ -98,7 +104,7 @@ func runGitCredential(ctx context.Context, env *Env, o *gitCredOptions) error {
 		return gitGet(ctx, env, req, e.Name, e.Record)
 	case o.op == "erase" && found:
 		return gitErase(ctx, env, req, e.Name)
-	case o.op == "store" && !found && o.learn:
+	case o.op == "store" && !found:
 		return gitLearn(ctx, env, req)
 	}
 	log = log.With("protocol", req.Protocol, "host", req.Host)
