@@ -6,13 +6,18 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"time"
 
 	"github.com/keyref/keyref/internal/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := cli.Main(ctx, cli.OSEnv(), os.Args[1:])
+	env := &cli.Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Getenv: os.Getenv, Now: time.Now, Args0: os.Args[0],
+	}
+	code := cli.Main(ctx, env, os.Args[1:])
 	stop()
 	os.Exit(code)
 }

@@ -39,14 +39,6 @@ type Env struct {
 	Args0 string
 }
 
-// OSEnv returns the Env of the running process.
-func OSEnv() *Env {
-	return &Env{
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		Getenv: os.Getenv, Now: time.Now, Args0: os.Args[0],
-	}
-}
-
 func (e *Env) getenv(k string) string {
 	if e.Getenv == nil {
 		return ""

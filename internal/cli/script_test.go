@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -19,7 +20,11 @@ import (
 func TestMain(m *testing.M) {
 	main := func() {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-		code := Main(ctx, OSEnv(), os.Args[1:])
+		env := &Env{
+			Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+			Getenv: os.Getenv, Now: time.Now, Args0: os.Args[0],
+		}
+		code := Main(ctx, env, os.Args[1:])
 		stop()
 		os.Exit(code)
 	}
