@@ -197,17 +197,7 @@ func (r *toolResult) text() string {
 // and checks that the token shows nowhere in the report.
 func (e *e2e) run(args []string, env map[string]string, steps ...step) *report {
 	e.t.Helper()
-	args = append([]string{"--helper", filepath.Join(e.bin, "keyref")}, args...)
-	plan, _ := json.Marshal(map[string]any{"command": filepath.Join(e.bin, "keyref-mcp"),
-		"args": args, "env": env, "steps": steps})
-	path := filepath.Join(e.t.TempDir(), "plan.json")
-	if err := os.WriteFile(path, plan, 0o600); err != nil {
-		e.t.Fatal(err)
-	}
-	out, err := exec.Command("node", e.driver, path).Output()
-	if err != nil {
-		e.t.Fatalf("drive.mjs: %v\n%s", err, out)
-	}
+	out := drive(e.t, e.driver, e.bin, args, env, steps...)
 	if strings.Contains(string(out), e.token) {
 		e.t.Fatalf("the token reached the client or the server's stderr:\n%s", out)
 	}
@@ -216,6 +206,26 @@ func (e *e2e) run(args []string, env map[string]string, steps ...step) *report {
 		e.t.Fatalf("drive.mjs report: %v %s\n%s", err, r.Error, out)
 	}
 	return &r
+}
+
+// drive runs bin's keyref-mcp, with bin's keyref as its helper and args,
+// under drive.mjs and returns the report as the client printed it, with
+// every result and the server's whole stderr.
+func drive(t *testing.T, driver, bin string, args []string, env map[string]string,
+	steps ...step) []byte {
+	t.Helper()
+	args = append([]string{"--helper", filepath.Join(bin, "keyref")}, args...)
+	plan, _ := json.Marshal(map[string]any{"command": filepath.Join(bin, "keyref-mcp"),
+		"args": args, "env": env, "steps": steps})
+	path := filepath.Join(t.TempDir(), "plan.json")
+	if err := os.WriteFile(path, plan, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("node", driver, path).Output()
+	if err != nil {
+		t.Fatalf("drive.mjs: %v\n%s", err, out)
+	}
+	return out
 }
 
 func call(name string, args map[string]any) step {

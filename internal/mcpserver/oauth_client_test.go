@@ -96,23 +96,6 @@ func keyrefLogin(t *testing.T, bin, name, issuer, url string) string {
 	return stderr.String()
 }
 
-// driveRaw runs keyref-mcp under drive.mjs and returns the report as the
-// client printed it, with every result and the server's whole stderr.
-func driveRaw(t *testing.T, driver, bin string, env map[string]string, steps ...step) []byte {
-	t.Helper()
-	plan, _ := json.Marshal(map[string]any{"command": filepath.Join(bin, "keyref-mcp"),
-		"args": []string{"--helper", filepath.Join(bin, "keyref")}, "env": env, "steps": steps})
-	path := filepath.Join(t.TempDir(), "plan.json")
-	if err := os.WriteFile(path, plan, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("node", driver, path).Output()
-	if err != nil {
-		t.Fatalf("drive.mjs: %v\n%s", err, out)
-	}
-	return out
-}
-
 func TestClientKeyringOAuthAliasGetsAFreshToken(t *testing.T) {
 	driver := clientDriver(t)
 	testenv.RequireSecretService(t)
@@ -140,7 +123,7 @@ func TestClientKeyringOAuthAliasGetsAFreshToken(t *testing.T) {
 
 	ref := "keyring:" + name
 	get := call("http_request", step{"url": a.URL + "/api/me", "token": ref})
-	raw := driveRaw(t, driver, bin, map[string]string{"KEYREF_LOG": "debug"},
+	raw := drive(t, driver, bin, nil, map[string]string{"KEYREF_LOG": "debug"},
 		get, get, call("token_status", step{"token": ref}))
 
 	var r report
