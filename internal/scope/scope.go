@@ -90,13 +90,7 @@ type Destination struct {
 }
 
 // ParseDestination checks a URL that a token is about to be sent to.
-func ParseDestination(raw string) (*Destination, error) {
-	u, err := parseURL(raw)
-	if err != nil {
-		return nil, err
-	}
-	return &Destination{URL: u.URL, host: u.host, port: u.port, path: u.path}, nil
-}
+func ParseDestination(raw string) (*Destination, error) { return parseURL(raw) }
 
 // Origin returns scheme://host:port of the destination.
 func (d *Destination) Origin() string {
@@ -130,12 +124,8 @@ func Redact(raw string) string {
 	return u.String()
 }
 
-type parsed struct {
-	*url.URL
-	host, port, path string
-}
-
-func parseURL(raw string) (*parsed, error) {
+// parseURL checks raw under the rules shared by scopes and destinations.
+func parseURL(raw string) (*Destination, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.Opaque != "" {
 		return nil, fmt.Errorf("%w %q: want scheme://host[:port]/path", ErrInvalid, Redact(raw))
@@ -168,7 +158,7 @@ func parseURL(raw string) (*parsed, error) {
 	if err := checkPath(path); err != nil {
 		return nil, fmt.Errorf("%w %q: %v", ErrInvalid, Redact(raw), err)
 	}
-	return &parsed{URL: u, host: host, port: port, path: path}, nil
+	return &Destination{URL: u, host: host, port: port, path: path}, nil
 }
 
 // checkPath refuses paths a server might resolve differently from the
