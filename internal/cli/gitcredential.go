@@ -37,12 +37,17 @@ var helperNames = map[string]string{
 // git-credential-keyref or docker-credential-keyref (with or without
 // .exe) into those of the matching keyref command.
 func helperArgs(args0 string, args []string) []string {
-	base := args0[strings.LastIndexAny(args0, `/\`)+1:] // Windows paths on any OS
-	base = strings.TrimSuffix(strings.ToLower(base), ".exe")
-	if cmd, ok := helperNames[base]; ok {
+	if cmd, ok := helperNames[commandName(args0)]; ok {
 		return append([]string{cmd}, args...)
 	}
 	return args
+}
+
+// commandName is the base name of a command path, lowercased and without
+// .exe; Windows paths are split on any OS.
+func commandName(path string) string {
+	base := strings.ToLower(path[strings.LastIndexAny(path, `/\`)+1:])
+	return strings.TrimSuffix(base, ".exe")
 }
 
 type gitCredOptions struct {

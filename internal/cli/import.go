@@ -213,8 +213,7 @@ func runsMCPRemote(srv map[string]any) bool {
 	args, _ := srv["args"].([]any)
 	for _, w := range append(words, args...) {
 		s, _ := w.(string)
-		base := strings.ToLower(s[strings.LastIndexAny(s, `/\`)+1:])
-		base = strings.TrimSuffix(strings.TrimSuffix(base, ".cmd"), ".exe")
+		base := strings.TrimSuffix(commandName(s), ".cmd")
 		if name, _, _ := strings.Cut(base, "@"); name == "mcp-remote" {
 			return true
 		}
@@ -226,8 +225,7 @@ func runsMCPRemote(srv map[string]any) bool {
 // resolves keyring: references in BEARER_TOKEN_* values itself.
 func runsKeyrefMCP(srv map[string]any) bool {
 	s, _ := srv["command"].(string)
-	base := strings.ToLower(s[strings.LastIndexAny(s, `/\`)+1:])
-	return strings.TrimSuffix(base, ".exe") == "keyref-mcp"
+	return commandName(s) == "keyref-mcp"
 }
 
 // movable returns the findings the import moves to the keychain.
