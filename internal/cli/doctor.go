@@ -79,8 +79,9 @@ func runDoctor(ctx context.Context, env *Env) error {
 	if rep.StrayChunks > 0 {
 		fmt.Fprintf(w, "; removed %d stray chunks", rep.StrayChunks)
 	}
-	if rep.IndexRebuilt {
-		fmt.Fprint(w, "; rebuilt the unreadable index")
+	if rep.IndexReset {
+		fmt.Fprint(w, "; reset the unreadable index (the aliases it named still work by name; "+
+			"set them again to list them)")
 	}
 	fmt.Fprintln(w)
 	for _, n := range rep.CorruptAlias {

@@ -12,7 +12,7 @@ type RepairReport struct {
 	Aliases      int      // aliases found whole
 	DroppedNames []string // index entries whose record was gone
 	StrayChunks  int      // chunks no head pointed to, deleted
-	IndexRebuilt bool     // the index was unreadable and was written anew
+	IndexReset   bool     // the index was unreadable and was written anew, empty
 	CorruptAlias []string // aliases whose record cannot be read; left alone
 }
 
@@ -23,7 +23,7 @@ func (s *Store) Repair(ctx context.Context) (*RepairReport, error) {
 	rep := &RepairReport{}
 	names, err := s.index(ctx)
 	if errors.Is(err, ErrCorrupt) {
-		rep.IndexRebuilt = true
+		rep.IndexReset = true
 		names, err = nil, nil
 	}
 	if err != nil {
@@ -41,7 +41,7 @@ func (s *Store) Repair(ctx context.Context) (*RepairReport, error) {
 			rep.DroppedNames = append(rep.DroppedNames, n)
 		}
 	}
-	if len(rep.DroppedNames) > 0 || rep.IndexRebuilt {
+	if len(rep.DroppedNames) > 0 || rep.IndexReset {
 		err := s.changeIndex(ctx, func(cur []string) []string {
 			// Keep names added since we read the index.
 			var out []string

@@ -311,7 +311,7 @@ func (s *Store) changeIndex(ctx context.Context, fn func([]string) []string) err
 
 	names, old, err := s.loadIndex(ctx)
 	if errors.Is(err, ErrCorrupt) {
-		names, err = nil, nil // rebuilt by Repair; a set must not fail on it
+		names, err = nil, nil // reset, as Repair does; a set must not fail on it
 	}
 	if err != nil {
 		return err
