@@ -127,20 +127,6 @@ func replaceFold(s, low, n string) string {
 	}
 }
 
-// Contains reports whether s holds any known form of a token.
-func (r *Redactor) Contains(s string) bool {
-	if r == nil {
-		return false
-	}
-	low := lowerASCII(s)
-	for _, n := range r.needles {
-		if strings.Contains(low, n.text) {
-			return true
-		}
-	}
-	return false
-}
-
 // Truncate scrubs s, cuts it to at most max bytes (not splitting a UTF-8
 // sequence) and replaces a start of a token form the cut may have left at
 // the end with the placeholder, which can make the result a few bytes
