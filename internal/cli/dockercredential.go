@@ -114,12 +114,14 @@ func dockerGet(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	tok, rec, err := currentToken(ctx, env, e.Name, e.Record, gitMinValid)
+	rec, err := currentRecord(ctx, env, e.Name, e.Record, gitMinValid)
 	if err != nil {
 		return err
 	}
 
-	c := &dockercred.Credentials{ServerURL: serverURL, Username: rec.Username, Secret: tok}
+	c := &dockercred.Credentials{
+		ServerURL: serverURL, Username: rec.Username, Secret: rec.Token(),
+	}
 	if c.Username == "" {
 		c.Username = DefaultGitUsername
 	}

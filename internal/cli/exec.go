@@ -116,11 +116,11 @@ func resolveEnv(ctx context.Context, env *Env, specs []string) (map[string]strin
 		if err != nil {
 			return nil, fmt.Errorf("--env %s: %w", name, err)
 		}
-		tok, _, err := currentToken(ctx, env, alias, rec, 5*time.Minute)
+		rec, err = currentRecord(ctx, env, alias, rec, 5*time.Minute)
 		if err != nil {
 			return nil, fmt.Errorf("--env %s: %w", name, err)
 		}
-		vars[name] = tok.Reveal()
+		vars[name] = rec.Token().Reveal()
 	}
 	return vars, nil
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/keyref/keyref/internal/oauth"
 	"github.com/keyref/keyref/internal/scope"
-	"github.com/keyref/keyref/internal/secret"
 	"github.com/keyref/keyref/internal/store"
 )
 
@@ -84,10 +83,11 @@ func runGet(ctx context.Context, env *Env, o *getOptions) error {
 			return fmt.Errorf("alias %q: %w", name, err)
 		}
 	}
-	tok, rec, err := currentToken(ctx, env, name, rec, o.minValid)
+	rec, err = currentRecord(ctx, env, name, rec, o.minValid)
 	if err != nil {
 		return err
 	}
+	tok := rec.Token()
 
 	env.logger().Info("get", "alias", name, "kind", rec.Kind)
 	if !o.json {
@@ -117,25 +117,21 @@ func runGet(ctx context.Context, env *Env, o *getOptions) error {
 	return err
 }
 
-// currentToken returns the token an alias hands out now. For an oauth2
-// alias that means refreshing it first when it expires within minValid;
-// the refreshed state is in the keychain before this returns.
-func currentToken(ctx context.Context, env *Env, name string, rec *store.Record,
-	minValid time.Duration) (secret.Secret, *store.Record, error) {
+// currentRecord returns the record whose Token an alias hands out now. For
+// an oauth2 alias that means refreshing it first when it expires within
+// minValid; the refreshed state is in the keychain before this returns.
+func currentRecord(ctx context.Context, env *Env, name string, rec *store.Record,
+	minValid time.Duration) (*store.Record, error) {
 	if rec.Kind != store.KindOAuth2 {
-		return rec.Secret, rec, nil
+		return rec, nil
 	}
 	if rec.OAuth == nil {
-		return secret.Secret{}, rec, fmt.Errorf("alias %q: %w", name, store.ErrCorrupt)
+		return nil, fmt.Errorf("alias %q: %w", name, store.ErrCorrupt)
 	}
 	if validFor(rec.OAuth, env.now(), minValid) {
-		return rec.OAuth.AccessToken, rec, nil
+		return rec, nil
 	}
-	rec, err := refreshAlias(ctx, env, name, rec, minValid)
-	if err != nil {
-		return secret.Secret{}, nil, err
-	}
-	return rec.OAuth.AccessToken, rec, nil
+	return refreshAlias(ctx, env, name, rec, minValid)
 }
 
 // validFor reports whether st's access token is valid for d from now. A

@@ -145,10 +145,11 @@ func matchAlias(ctx context.Context, env *Env, req *gitcred.Request) (*store.Ent
 // gitGet writes the answer for alias name, in one write.
 func gitGet(ctx context.Context, env *Env, req *gitcred.Request, name string,
 	rec *store.Record) error {
-	tok, rec, err := currentToken(ctx, env, name, rec, gitMinValid)
+	rec, err := currentRecord(ctx, env, name, rec, gitMinValid)
 	if err != nil {
 		return err
 	}
+	tok := rec.Token()
 	if tok.IsZero() {
 		env.logger().Debug("git-credential get: alias has no token", "alias", name)
 		return nil
