@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/keyref/keyref/internal/resolve"
 	"github.com/keyref/keyref/internal/secret"
@@ -71,23 +72,10 @@ func echoAPI(t *testing.T) *httptest.Server {
 // escapeAll writes every UTF-16 unit of s with format.
 func escapeAll(s, format string) string {
 	var b strings.Builder
-	for _, u := range utf16Units(s) {
+	for _, u := range utf16.Encode([]rune(s)) {
 		fmt.Fprintf(&b, format, u)
 	}
 	return b.String()
-}
-
-func utf16Units(s string) []uint16 {
-	var out []uint16
-	for _, r := range s {
-		if r >= 0x10000 {
-			r -= 0x10000
-			out = append(out, uint16(0xD800+(r>>10)), uint16(0xDC00+(r&0x3FF)))
-			continue
-		}
-		out = append(out, uint16(r))
-	}
-	return out
 }
 
 func TestEscapedTokensNeverComeBack(t *testing.T) {
