@@ -162,13 +162,8 @@ func checkLogin(o *loginOptions) (string, []string, error) {
 			return "", nil, usageError{err}
 		}
 	}
-	for _, u := range []string{o.tokenURL, o.deviceAuthURL, o.revocationURL} {
-		if u == "" {
-			continue
-		}
-		if err := oauth.CheckEndpoint(u); err != nil {
-			return "", nil, usageError{err}
-		}
+	if err := oauth.CheckEndpoints(o.tokenURL, o.deviceAuthURL, o.revocationURL); err != nil {
+		return "", nil, usageError{err}
 	}
 	return name, scopes, nil
 }

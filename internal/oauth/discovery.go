@@ -86,13 +86,8 @@ func checkDiscovered(issuer string, ep *Endpoints) (*Endpoints, error) {
 	if ep.TokenURL == "" {
 		return nil, fmt.Errorf("discovery at %s: no token_endpoint", scope.Redact(issuer))
 	}
-	for _, u := range []string{ep.TokenURL, ep.DeviceAuthURL, ep.RevocationURL} {
-		if u == "" {
-			continue
-		}
-		if err := CheckEndpoint(u); err != nil {
-			return nil, fmt.Errorf("discovery: %w", err)
-		}
+	if err := CheckEndpoints(ep.TokenURL, ep.DeviceAuthURL, ep.RevocationURL); err != nil {
+		return nil, fmt.Errorf("discovery: %w", err)
 	}
 	return ep, nil
 }

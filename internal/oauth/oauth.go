@@ -202,6 +202,20 @@ func CheckEndpoint(raw string) error {
 	return fmt.Errorf("endpoint %s: %w", scope.Redact(raw), ErrInsecureURL)
 }
 
+// CheckEndpoints is CheckEndpoint for each URL that is not empty; the
+// first refusal is the error.
+func CheckEndpoints(urls ...string) error {
+	for _, u := range urls {
+		if u == "" {
+			continue
+		}
+		if err := CheckEndpoint(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // translate turns an error of x/oauth2 or net/http into one of this
 // package. secrets are the values the request carried: they are cut from
 // any text the provider sent back.
