@@ -126,7 +126,6 @@ func odataPeople(w http.ResponseWriter, r *http.Request) {
 // harness is a Server with an in-process client.
 type harness struct {
 	t      *testing.T
-	api    *httptest.Server
 	client *client.Client
 	log    *strings.Builder
 	helper *fakeHelper // tests may add aliases
@@ -190,7 +189,7 @@ func startHarness(t *testing.T, srv *httptest.Server, cfg *Config, env map[strin
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	return &harness{t: t, api: srv, client: c, log: logs, helper: h, server: s}
+	return &harness{t: t, client: c, log: logs, helper: h, server: s}
 }
 
 type lockedWriter struct {
