@@ -92,9 +92,7 @@ func runGitCredential(ctx context.Context, env *Env, o *gitCredOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if o.op == "store" && !o.learn {
-		// git sends store after every use of a credential: nothing to
-		// store, so no reason to read the keychain.
+	if !needsAliases(o, req) {
 		log.Debug("nothing to do", "protocol", req.Protocol, "host", req.Host)
 		return nil
 	}
@@ -118,6 +116,21 @@ func runGitCredential(ctx context.Context, env *Env, o *gitCredOptions) error {
 	}
 	log.Debug("nothing to do", "matched", found)
 	return nil
+}
+
+// needsAliases reports whether the operation can do anything, before the
+// keychain is read: git sends store after every use of a credential (only
+// --learn stores), erase without a rejected secret must never erase
+// blindly, and a credential with an expiry belongs to the helper that
+// made it and is not learned.
+func needsAliases(o *gitCredOptions, req *gitcred.Request) bool {
+	switch o.op {
+	case "store":
+		return o.learn && !req.Password.IsZero() && req.PasswordExpiry.IsZero()
+	case "erase":
+		return !rejected(req).IsZero()
+	}
+	return true
 }
 
 // matchAlias reads every alias once and returns the one whose scope covers
@@ -194,10 +207,7 @@ func rejected(req *gitcred.Request) secret.Secret {
 // stored value happens under the alias's lock, so a token set since git
 // read it is never removed.
 func gitErase(ctx context.Context, env *Env, req *gitcred.Request, name string) error {
-	bad := rejected(req)
-	if bad.IsZero() {
-		return nil // nothing to compare with: never erase blindly
-	}
+	bad := rejected(req) // not zero: see needsAliases
 	st := env.store()
 	var dropped bool
 	err := st.Update(ctx, name, func(cur *store.Record) (*store.Record, error) {
@@ -230,10 +240,6 @@ func gitErase(ctx context.Context, env *Env, req *gitcred.Request, name string) 
 // that made them and are not learned.
 func gitLearn(ctx context.Context, env *Env, req *gitcred.Request) error {
 	log := env.logger().With("op", "git-credential store --learn")
-	if req.Password.IsZero() || !req.PasswordExpiry.IsZero() {
-		log.Debug("nothing to learn")
-		return nil
-	}
 	dest, err := req.Destination()
 	if err != nil {
 		log.Warn("not learning a credential keyref cannot scope", "error", err)
