@@ -149,13 +149,13 @@ func newHarness(t *testing.T, cfg func(api string) Config, env map[string]string
 }
 
 func startHarness(t *testing.T, srv *httptest.Server, cfg *Config, env map[string]string) *harness {
-	alias := func(name string, scopes ...string) *resolve.Token {
-		return &resolve.Token{Name: name, Kind: "token", Token: secret.New(canary), Scopes: scopes}
+	alias := func(scopes ...string) *resolve.Token {
+		return &resolve.Token{Kind: "token", Token: secret.New(canary), Scopes: scopes}
 	}
 	h := &fakeHelper{aliases: map[string]*resolve.Token{
-		"work":  alias("work", srv.URL+"/api/"),
-		"wide":  alias("wide", "*"),
-		"other": alias("other", "http://127.0.0.1:1/"),
+		"work":  alias(srv.URL + "/api/"),
+		"wide":  alias("*"),
+		"other": alias("http://127.0.0.1:1/"),
 	}}
 	if cfg.MaxResponseBytes == 0 {
 		cfg.MaxResponseBytes = DefaultMaxResponseBytes

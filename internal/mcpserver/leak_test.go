@@ -90,7 +90,7 @@ func TestEscapedTokensNeverComeBack(t *testing.T) {
 	for i, tok := range leakTokens {
 		name := fmt.Sprintf("leak%d", i)
 		h.helper.mu.Lock()
-		h.helper.aliases[name] = &resolve.Token{Name: name, Kind: "token", Token: secret.New(tok),
+		h.helper.aliases[name] = &resolve.Token{Kind: "token", Token: secret.New(tok),
 			Scopes: []string{srv.URL + "/"}}
 		h.helper.mu.Unlock()
 		for _, p := range paths {

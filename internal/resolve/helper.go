@@ -33,7 +33,6 @@ var (
 
 // Token is what the helper hands out for an alias.
 type Token struct {
-	Name    string
 	Kind    string
 	Token   secret.Secret
 	Scopes  []string
@@ -94,7 +93,6 @@ func (e *Exec) Get(ctx context.Context, name, dest string) (*Token, error) {
 		return nil, fmt.Errorf("alias %q: %w", name, err)
 	}
 	var res struct {
-		Name    string     `json:"name"`
 		Kind    string     `json:"kind"`
 		Token   string     `json:"token"`
 		Scopes  []string   `json:"scopes"`
@@ -105,7 +103,7 @@ func (e *Exec) Get(ctx context.Context, name, dest string) (*Token, error) {
 		return nil, fmt.Errorf("alias %q: %w: unexpected output from keyref get --json",
 			name, ErrHelper)
 	}
-	return &Token{Name: res.Name, Kind: res.Kind, Token: secret.New(res.Token),
+	return &Token{Kind: res.Kind, Token: secret.New(res.Token),
 		Scopes: res.Scopes, Expires: res.Expires, CanRefresh: res.Refresh}, nil
 }
 

@@ -50,7 +50,7 @@ func (f *fakeHelper) List(context.Context) ([]Alias, error) { return nil, nil }
 
 func newFake(lax bool) *fakeHelper {
 	return &fakeHelper{lax: lax, aliases: map[string]*Token{
-		"work": {Name: "work", Kind: "token", Token: secret.New(canary),
+		"work": {Kind: "token", Token: secret.New(canary),
 			Scopes: []string{"http://127.0.0.1:8080/api/"}},
 	}}
 }
