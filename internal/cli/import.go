@@ -118,13 +118,21 @@ func findClaudeConfig(env *Env, o *importOptions) (string, error) {
 		return o.config, nil
 	}
 	paths := claudeConfigPaths(o.goos, env.getenv)
-	for _, p := range paths {
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
+	if p, ok := firstExisting(paths); ok {
+		return p, nil
 	}
 	return "", fmt.Errorf("no Claude Desktop config at %s; name it with --config PATH",
 		strings.Join(paths, " or "))
+}
+
+// firstExisting returns the first of paths that exists.
+func firstExisting(paths []string) (string, bool) {
+	for _, p := range paths {
+		if _, err := os.Stat(p); err == nil {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 // finding is one plaintext token in the config and what becomes of it.

@@ -146,10 +146,8 @@ func mcpServerPath(env *Env, self, goos string) string {
 // candidates, else the one Claude Desktop would create.
 func claudeConfigInUse(goos string, getenv func(string) string) string {
 	paths := claudeConfigPaths(goos, getenv)
-	for _, p := range paths {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
+	if p, ok := firstExisting(paths); ok {
+		return p
 	}
 	return paths[len(paths)-1]
 }
