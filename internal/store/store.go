@@ -48,7 +48,7 @@ type Store struct {
 
 // Options configure a Store.
 type Options struct {
-	// LockDir holds the lock files; empty means DefaultLockDir().
+	// LockDir holds the lock files; empty means lockdir.Default().
 	LockDir string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time

@@ -224,16 +224,6 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 }
 
-func TestLockDirIgnoresSessionVariables(t *testing.T) {
-	want := DefaultLockDir()
-	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	t.Setenv("HOME", t.TempDir())
-	if got := DefaultLockDir(); got != want {
-		t.Errorf("DefaultLockDir moved with the environment: %q, was %q", got, want)
-	}
-}
-
 // TestVersion1RecordsStillRead: records written before version 2 held
 // every secret as base64; reading them as text would hand out the base64.
 func TestVersion1RecordsStillRead(t *testing.T) {

@@ -1,0 +1,54 @@
+// Package lockdir says where keyref's lock files live.
+package lockdir
+
+import (
+	"os"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+)
+
+// Default is where keyref keeps its lock files. Every keyref process of a user
+// must lock in the same place, whatever environment it was started with
+// (a desktop session, cron, an MCP client's minimal environment, env -i),
+// or two writers of one alias could run at once; so the directory comes
+// from the user's identity, not from variables such as XDG_RUNTIME_DIR.
+// On Linux it is /run/user/UID/keyref when that directory is the user's,
+// elsewhere (and as the fallback) the cache directory under the home
+// directory from the user database. Lock files hold nothing. It is found
+// once per process.
+var Default = sync.OnceValue(find)
+
+func find() string {
+	if runtime.GOOS == "linux" {
+		uid := strconv.Itoa(os.Getuid())
+		run := filepath.Join("/run/user", uid)
+		if owned(run, uid) {
+			return filepath.Join(run, "keyref")
+		}
+	}
+	u, err := user.Current()
+	if err == nil && u.HomeDir != "" {
+		switch runtime.GOOS {
+		case "darwin":
+			return filepath.Join(u.HomeDir, "Library", "Caches", "keyref", "locks")
+		case "windows":
+			if d, err := os.UserCacheDir(); err == nil { // %LocalAppData%
+				return filepath.Join(d, "keyref", "locks")
+			}
+		}
+		return filepath.Join(u.HomeDir, ".cache", "keyref", "locks")
+	}
+	return filepath.Join(os.TempDir(), "keyref-"+strconv.Itoa(os.Getuid()))
+}
+
+// owned reports whether dir exists and belongs to the user uid.
+func owned(dir, uid string) bool {
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() {
+		return false
+	}
+	return fileOwner(fi) == uid
+}
