@@ -58,20 +58,24 @@ func (e *Env) backend() keychain.Backend {
 	if e.Keychain != nil {
 		return e.Keychain
 	}
-	sys := &keychain.System{Getenv: e.Getenv}
+	sys := &keychain.System{Getenv: e.Getenv, LockDir: e.lockDir()}
 	if d, err := time.ParseDuration(e.getenv("KEYREF_KEYCHAIN_TIMEOUT")); err == nil && d > 0 {
 		sys.Timeout = d
 	}
 	return sys
 }
 
+// lockDir is where lock files go; empty means the default.
+func (e *Env) lockDir() string {
+	if e.LockDir != "" {
+		return e.LockDir
+	}
+	return e.getenv("KEYREF_LOCK_DIR")
+}
+
 // store returns the alias store.
 func (e *Env) store() *store.Store {
-	dir := e.LockDir
-	if dir == "" {
-		dir = e.getenv("KEYREF_LOCK_DIR")
-	}
-	return store.New(e.backend(), store.Options{LockDir: dir, Now: e.Now})
+	return store.New(e.backend(), store.Options{LockDir: e.lockDir(), Now: e.Now})
 }
 
 // logger returns the diagnostics logger: quiet unless KEYREF_LOG asks.

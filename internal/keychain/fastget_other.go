@@ -2,5 +2,9 @@
 
 package keychain
 
+import "context"
+
 // fastGet has no shortcut outside Linux; go-keyring's path is direct there.
-func fastGet(string) (value string, found, ok bool) { return "", false, false }
+func fastGet(context.Context, func(string) string, string) (value string, found, ok bool) {
+	return "", false, false
+}

@@ -4,9 +4,12 @@
 // string items under the service name "keyref" and knows nothing of
 // aliases or records.
 //
-// Every call has a time limit and a Linux session-bus check, and every
-// go-keyring error is translated to one of this package's errors. The
-// package never falls back to any other storage and never logs a value.
+// Every call has a time limit, a Linux session-bus check and a
+// cross-process lock, and every go-keyring error is translated to one of
+// this package's errors. On Linux, reads first try a shorter D-Bus
+// exchange built from godbus's message encoding (fastGet) and fall back to
+// go-keyring. The package never falls back to any other storage and never
+// logs a value.
 package keychain
 
 import (

@@ -4,10 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/zalando/go-keyring"
+
+	"github.com/keyref/keyref/internal/lockdir"
 )
 
 // DefaultTimeout bounds each keychain call. Unlock prompts can wait for a
@@ -24,14 +29,17 @@ type System struct {
 	// ChunkSize, when positive, overrides MaxValue, so tests can exercise
 	// chunking against a keychain that needs none.
 	ChunkSize int
+	// LockDir holds the lock that keeps keyref's keychain calls one at a
+	// time; empty means lockdir.Default().
+	LockDir string
 }
 
 // Get implements Backend.
 func (s *System) Get(ctx context.Context, account string) (string, error) {
 	var v string
-	err := s.call(ctx, "reading", account, func() error {
+	err := s.call(ctx, "reading", account, func(ctx context.Context) error {
 		var found, ok bool
-		switch v, found, ok = fastGet(account); {
+		switch v, found, ok = fastGet(ctx, s.getenv, account); {
 		case ok && found:
 			return nil
 		case ok:
@@ -46,16 +54,23 @@ func (s *System) Get(ctx context.Context, account string) (string, error) {
 
 // Set implements Backend.
 func (s *System) Set(ctx context.Context, account, value string) error {
-	return s.call(ctx, "writing", account, func() error {
+	return s.call(ctx, "writing", account, func(context.Context) error {
 		return keyring.Set(Service, account, value)
 	})
 }
 
 // Delete implements Backend.
 func (s *System) Delete(ctx context.Context, account string) error {
-	return s.call(ctx, "deleting", account, func() error {
+	return s.call(ctx, "deleting", account, func(context.Context) error {
 		return keyring.Delete(Service, account)
 	})
+}
+
+func (s *System) getenv(k string) string {
+	if s.Getenv == nil {
+		return os.Getenv(k)
+	}
+	return s.Getenv(k)
 }
 
 // MaxValue implements Backend.
@@ -69,7 +84,7 @@ func (s *System) MaxValue() int {
 // call runs fn with the bus check and the time limit. go-keyring cannot be
 // cancelled, so on expiry fn is left running in its goroutine; the caller
 // reports the failure and the process exits soon after.
-func (s *System) call(ctx context.Context, op, account string, fn func() error) error {
+func (s *System) call(ctx context.Context, op, account string, fn func(context.Context) error) error {
 	if err := checkBus(s.Getenv); err != nil {
 		return err
 	}
@@ -80,8 +95,16 @@ func (s *System) call(ctx context.Context, op, account string, fn func() error) 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return fmt.Errorf("%s %q: %w", op, account, err)
+	}
 	done := make(chan error, 1)
-	go func() { done <- fn() }()
+	go func() {
+		err := fn(ctx)
+		unlock()
+		done <- err
+	}()
 	select {
 	case err := <-done:
 		return translate(op, account, err)
@@ -94,6 +117,43 @@ func (s *System) call(ctx context.Context, op, account string, fn func() error) 
 		}
 		return fmt.Errorf("%s %q: %w", op, account, ctx.Err())
 	}
+}
+
+// lockFile is the lock a keyref process holds while it talks to the
+// keychain. gnome-keyring 42 aborts (a failed assertion in OpenSession)
+// when the calls of clients that have just connected interleave, and
+// parallel runs of `keyref get` are that: keyref-mcp serves calls in
+// parallel, and so does git. One call at a time costs little, since the
+// daemon answers one request at a time anyway.
+const lockFile = "keychain.lock"
+
+// lockRetry is how often a waiting call tries the lock again.
+const lockRetry = time.Millisecond
+
+// lock takes the keychain lock and returns its release. It waits until ctx
+// ends.
+func (s *System) lock(ctx context.Context) (func(), error) {
+	dir := s.LockDir
+	if dir == "" {
+		dir = lockdir.Default()
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the lock directory: %w", err)
+	}
+	l := flock.New(filepath.Join(dir, lockFile))
+	ok, err := l.TryLockContext(ctx, lockRetry)
+	switch {
+	case ok:
+		return func() { _ = l.Unlock() }, nil
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, &UnavailableError{
+			Reason: "another keyref process has held the keychain for too long",
+			Hint:   "it may be waiting for an unlock prompt; answer it or end that process",
+		}
+	case err == nil:
+		err = errors.New("not acquired")
+	}
+	return nil, fmt.Errorf("locking the keychain: %w", err)
 }
 
 // translate maps go-keyring's errors to this package's. Other errors come
