@@ -8,8 +8,9 @@
 #
 # It builds bin/keyref, re-runs itself inside with-secret-service.sh, stores
 # the token with each tool (always on stdin), checks each returns it, then
-# times N (default 200) interleaved rounds with a monotonic clock and prints
-# the medians and the median of the per-round ratios to secret-tool. When
+# times N (default 200) pairs of secret-tool and each other tool, the two
+# taking turns to go first, with a monotonic clock, and prints the medians
+# and the median of the per-pair ratios to secret-tool. When
 # keyref cannot be built or fails, it says so and times the others alone.
 set -euo pipefail
 
@@ -61,7 +62,7 @@ else
 	tools+=(docker)
 fi
 
-echo "$prog: $n rounds of: ${tools[*]}"
+echo "$prog: $n interleaved pairs of secret-tool and each of: ${tools[*]:1}"
 python3 - "$n" "$url" "${tools[@]}" <<'EOF'
 import os, statistics, sys, tempfile, time
 
@@ -107,20 +108,31 @@ for name in names:  # warm the page cache and the daemon
     for _ in range(5):
         run(name)
 
-times = {name: [] for name in names}
-for i in range(n):
-    k = i % len(names)  # rotate who goes first
-    for name in names[k:] + names[:k]:
-        times[name].append(run(name))
-
-base = times["secret-tool"]
+# Each tool is timed in its own pairs with secret-tool, alternating which
+# of the two goes first. A third tool in the same rounds would tax whoever
+# follows it with the daemons' cleanup after it, and that tax weighs most
+# on the fastest tool.
 width = max(len(labels[name]) for name in names)
-for name in names:
-    t = times[name]
+
+
+def line(name, t, base=None):
     p90 = statistics.quantiles(t, n=10)[-1]
-    line = f"{labels[name]:<{width}}  median {statistics.median(t):7.2f} ms  p90 {p90:7.2f} ms"
-    if name != "secret-tool":
+    s = f"{labels[name]:<{width}}  median {statistics.median(t):7.2f} ms  p90 {p90:7.2f} ms"
+    if base is not None:
         ratio = statistics.median(a / b for a, b in zip(t, base))
-        line += f"  {ratio:.2f}x secret-tool lookup"
-    print(line)
+        s += f"  {ratio:.2f}x secret-tool lookup"
+    return s
+
+
+for name in names[1:] or names:
+    pair = ["secret-tool", name] if name != "secret-tool" else [name]
+    times = {tool: [] for tool in pair}
+    for i in range(n):
+        for tool in pair[i % 2:] + pair[: i % 2]:
+            times[tool].append(run(tool))
+    if name == "secret-tool":
+        print(line(name, times[name]))
+        continue
+    print(line("secret-tool", times["secret-tool"]))
+    print(line(name, times[name], times["secret-tool"]))
 EOF
