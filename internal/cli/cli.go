@@ -13,6 +13,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/keyref/keyref/internal/keychain"
+	"github.com/keyref/keyref/internal/lockdir"
 	"github.com/keyref/keyref/internal/store"
 	"github.com/keyref/keyref/internal/version"
 )
@@ -59,18 +62,34 @@ func (e *Env) backend() keychain.Backend {
 		return e.Keychain
 	}
 	sys := &keychain.System{Getenv: e.Getenv, LockDir: e.lockDir()}
-	if d, err := time.ParseDuration(e.getenv("KEYREF_KEYCHAIN_TIMEOUT")); err == nil && d > 0 {
+	if d := keychainTimeout(e.getenv("KEYREF_KEYCHAIN_TIMEOUT")); d > 0 {
 		sys.Timeout = d
 	}
 	return sys
 }
 
-// lockDir is where lock files go; empty means the default.
+// keychainTimeout reads KEYREF_KEYCHAIN_TIMEOUT: a Go duration ("10s",
+// "1m30s") or a whole number of seconds. Anything else is zero, the
+// default.
+func keychainTimeout(v string) time.Duration {
+	if d, err := time.ParseDuration(v); err == nil {
+		return d
+	}
+	if n, err := strconv.Atoi(v); err == nil && n > 0 && n < 1<<31 {
+		return time.Duration(n) * time.Second
+	}
+	return 0
+}
+
+// lockDir is where lock files go; empty means lockdir.Default().
 func (e *Env) lockDir() string {
 	if e.LockDir != "" {
 		return e.LockDir
 	}
-	return e.getenv("KEYREF_LOCK_DIR")
+	if d := e.getenv(lockdir.EnvVar); filepath.IsAbs(d) {
+		return d
+	}
+	return ""
 }
 
 // store returns the alias store.

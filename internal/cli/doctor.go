@@ -5,11 +5,13 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 
 	"github.com/spf13/cobra"
 
 	"github.com/keyref/keyref/internal/keychain"
+	"github.com/keyref/keyref/internal/lockdir"
 	"github.com/keyref/keyref/internal/store"
 )
 
@@ -51,11 +53,23 @@ func runDoctor(ctx context.Context, env *Env) error {
 			return exitError{ExitUnavailable}
 		}
 	}
+	dir := env.lockDir()
+	if dir == "" {
+		dir = lockdir.Default()
+	}
+	if !check("lock directory "+dir, os.MkdirAll(dir, 0o700),
+		"set "+lockdir.EnvVar+" to an absolute path you can write, or unset it") {
+		return exitError{ExitFailure}
+	}
 	kc := env.backend()
 	probe := rand.Text()
-	if !check("write a probe item", kc.Set(ctx, probeAccount, probe),
-		"unlock the keychain (on Linux: is gnome-keyring or another Secret Service running?)") {
-		return exitError{ExitUnavailable}
+	err := kc.Set(ctx, probeAccount, probe)
+	hint := "unlock the keychain (on Linux: is gnome-keyring or another Secret Service running?)"
+	if ue := (*keychain.UnavailableError)(nil); errors.As(err, &ue) && ue.Hint != "" {
+		hint = "" // the error says what to do
+	}
+	if !check("write a probe item", err, hint) {
+		return exitError{exitCode(err)}
 	}
 	got, err := kc.Get(ctx, probeAccount)
 	if err == nil && got != probe {

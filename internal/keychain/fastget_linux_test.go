@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	dbus "github.com/godbus/dbus/v5"
+	"github.com/gofrs/flock"
 	"github.com/zalando/go-keyring"
 
 	"github.com/keyref/keyref/internal/testenv"
@@ -308,5 +310,40 @@ func TestRepliesRefuseHugeLengths(t *testing.T) {
 	h := []byte("OK 1\r\nl\x02\x00\x01\xf0\xff\xff\xff\x01\x00\x00\x00\x20\x00\x00\x00")
 	if _, err := readerConn(h).replies(1); err == nil || !strings.Contains(err.Error(), "too long") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestLockHeldElsewhere(t *testing.T) {
+	testenv.RequireSecretService(t)
+	dir := t.TempDir()
+	other := flock.New(filepath.Join(dir, lockFile))
+	if err := other.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	s := &System{Timeout: 300 * time.Millisecond, LockDir: dir}
+	start := time.Now()
+	_, err := s.Get(context.Background(), ":lock-test")
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "held the keychain") {
+		t.Errorf("with the lock held: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("gave up after %v", d)
+	}
+
+	// A waiting call goes on as soon as the lock is free.
+	done := make(chan error, 1)
+	s.Timeout = 20 * time.Second
+	go func() { _, err := s.Get(context.Background(), ":lock-test"); done <- err }()
+	time.Sleep(100 * time.Millisecond)
+	if err := other.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrNotFound) {
+			t.Errorf("after the lock was freed: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still waiting 10s after the lock was freed")
 	}
 }

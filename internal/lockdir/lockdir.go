@@ -17,9 +17,18 @@ import (
 // from the user's identity, not from variables such as XDG_RUNTIME_DIR.
 // On Linux it is /run/user/UID/keyref when that directory is the user's,
 // elsewhere (and as the fallback) the cache directory under the home
-// directory from the user database. Lock files hold nothing. It is found
-// once per process.
-var Default = sync.OnceValue(find)
+// directory from the user database. KEYREF_LOCK_DIR, when it is an
+// absolute path, replaces all of this; set it everywhere or nowhere. Lock
+// files hold nothing. The directory is found once per process.
+var Default = sync.OnceValue(func() string {
+	if d := os.Getenv(EnvVar); filepath.IsAbs(d) {
+		return d
+	}
+	return find()
+})
+
+// EnvVar names the variable that overrides the lock directory.
+const EnvVar = "KEYREF_LOCK_DIR"
 
 func find() string {
 	if runtime.GOOS == "linux" {

@@ -11,7 +11,9 @@
 # left running and the temp dir is removed.
 #
 # CMD sees DBUS_SESSION_BUS_ADDRESS and XDG_RUNTIME_DIR pointing at the
-# private session and keeps the caller's HOME (Go's caches live there);
+# private session, KEYREF_LOCK_DIR in the temp dir (so keyref's lock files
+# and its keychain lock are the session's own, apart from your real ones),
+# and keeps the caller's HOME (Go's caches live there);
 # --private-home gives it the temp HOME too. Only the daemon's keyring data
 # dir is always private, so the keyring is new and opens with no prompt.
 #
@@ -159,7 +161,7 @@ until [[ -s $tmp/bus.addr ]]; do
 done
 read -r bus_addr <"$tmp/bus.addr"
 
-export DBUS_SESSION_BUS_ADDRESS=$bus_addr XDG_RUNTIME_DIR=$tmp/run
+export DBUS_SESSION_BUS_ADDRESS=$bus_addr XDG_RUNTIME_DIR=$tmp/run KEYREF_LOCK_DIR=$tmp/locks
 unset DBUS_SESSION_BUS_PID DBUS_STARTER_ADDRESS DBUS_STARTER_BUS_TYPE \
 	GNOME_KEYRING_CONTROL
 
