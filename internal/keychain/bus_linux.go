@@ -1,6 +1,7 @@
 package keychain
 
 import (
+	"net/url"
 	"os"
 	"strings"
 )
@@ -31,6 +32,9 @@ func checkBus(getenv func(string) string) error {
 		}
 		if i := strings.IndexByte(path, ','); i >= 0 {
 			path = path[:i]
+		}
+		if p, err := url.PathUnescape(path); err == nil { // D-Bus escapes as %XX
+			path = p
 		}
 		if _, err := os.Stat(path); err == nil {
 			return nil

@@ -2,6 +2,9 @@ package keychain
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -14,6 +17,14 @@ func TestCheckBus(t *testing.T) {
 	}
 	if err := checkBus(env("unix:path=/nonexistent/bus")); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("missing socket: %v", err)
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "a b")
+	if err := os.WriteFile(sock, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkBus(env("unix:path=" + strings.ReplaceAll(sock, " ", "%20"))); err != nil {
+		t.Errorf("escaped path: %v", err)
 	}
 	if err := checkBus(env("unix:abstract=/tmp/dbus-x")); err != nil {
 		t.Errorf("abstract socket: %v", err)

@@ -33,7 +33,7 @@ const (
 // go-keyring take seven one after another (four to authenticate, Hello,
 // the session and the search, the read). It dials a connection of its own
 // and writes the authentication with Hello, then the session with the
-// search, then the read. The messages are godbus's
+// search and the collection's Locked property, then the read. The messages are godbus's
 // own encoding; only the order of sending is keyref's. `keyref get` runs
 // once per token use, and this is most of what it waits for.
 //
@@ -69,17 +69,26 @@ func fastGet(ctx context.Context, getenv func(string) string, account string) (v
 			"plain", dbus.MakeVariant("")),
 		call(secretsName, loginPath, "org.freedesktop.Secret.Collection", "SearchItems",
 			map[string]string{"username": account, "service": Service}),
+		call(secretsName, loginPath, "org.freedesktop.DBus.Properties", "Get",
+			"org.freedesktop.Secret.Collection", "Locked"),
 	)
 	if err != nil {
 		return "", false, false
 	}
-	r, err := c.replies(2, 3)
+	r, err := c.replies(2, 3, 4)
 	if err != nil {
 		return "", false, false
 	}
 	var session dbus.ObjectPath
 	var items []dbus.ObjectPath
-	if dbus.Store(r[0], new(dbus.Variant), &session) != nil || dbus.Store(r[1], &items) != nil {
+	var locked dbus.Variant
+	if dbus.Store(r[0], new(dbus.Variant), &session) != nil || dbus.Store(r[1], &items) != nil ||
+		dbus.Store(r[2], &locked) != nil {
+		return "", false, false
+	}
+	// Some providers hide a locked collection's items; go-keyring unlocks
+	// it first, and may prompt.
+	if l, ok := locked.Value().(bool); !ok || l {
 		return "", false, false
 	}
 	if len(items) == 0 {
@@ -89,7 +98,7 @@ func fastGet(ctx context.Context, getenv func(string) string, account string) (v
 	if c.send(call(secretsName, items[0], "org.freedesktop.Secret.Item", "GetSecret", session)) != nil {
 		return "", false, false
 	}
-	r, err = c.replies(4)
+	r, err = c.replies(5)
 	if err != nil {
 		return "", false, false
 	}
@@ -201,11 +210,13 @@ func (e *replyError) Error() string { return "D-Bus error reply " + e.name }
 // wait with a *replyError.
 func (c *busConn) replies(serials ...uint32) ([][]any, error) {
 	if !c.authed {
-		line, err := c.in.ReadString('\n')
+		// The answer is one short line; ReadSlice stops at the buffer's
+		// size, so an endless one costs nothing.
+		line, err := c.in.ReadSlice('\n')
 		if err != nil {
 			return nil, err
 		}
-		if !strings.HasPrefix(line, "OK ") {
+		if !bytes.HasPrefix(line, []byte("OK ")) {
 			return nil, errAuth
 		}
 		c.authed = true
@@ -244,9 +255,10 @@ const maxMessage = 1 << 20
 // readMessage reads one whole message and decodes it with godbus. It reads
 // the bytes first, by the lengths in the fixed header (the byte order,
 // three bytes, the body's length, the serial and the length of the header
-// fields, which are padded to 8 bytes), because godbus trusts those
-// lengths: a sum that wraps around makes it allocate gigabytes, and a
-// stream that ends early makes it panic.
+// fields, which are padded to 8 bytes): godbus's own check of those
+// lengths wraps around, and a stream that ends early makes it panic. The
+// lengths inside a message are godbus's to trust; the bus daemon
+// validates every message it passes on.
 func readMessage(in *bufio.Reader) (m *dbus.Message, err error) {
 	fixed, err := in.Peek(16)
 	if err != nil {

@@ -347,3 +347,39 @@ func TestLockHeldElsewhere(t *testing.T) {
 		t.Fatal("still waiting 10s after the lock was freed")
 	}
 }
+
+func TestRepliesStopAtAnEndlessAuthLine(t *testing.T) {
+	_, err := readerConn(bytes.Repeat([]byte("x"), 1<<20)).replies(1)
+	if err == nil {
+		t.Fatal("no error")
+	}
+}
+
+// TestTimedOutCallGivesTheLockBack: a call that hangs (an unanswered
+// unlock prompt) must not keep every later keyref call waiting.
+func TestTimedOutCallGivesTheLockBack(t *testing.T) {
+	bus := filepath.Join(t.TempDir(), "bus")
+	if err := os.WriteFile(bus, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := &System{
+		Timeout: 100 * time.Millisecond, LockDir: t.TempDir(),
+		Getenv: func(string) string { return "unix:path=" + bus },
+	}
+	hang := make(chan struct{})
+	defer close(hang)
+	err := s.call(context.Background(), "reading", "x", func(context.Context) error {
+		<-hang
+		return nil
+	})
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "not answering") {
+		t.Fatalf("hung call: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		t.Fatalf("the lock after a timed-out call: %v", err)
+	}
+	unlock()
+}

@@ -7,9 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"time"
 
-	"github.com/gofrs/flock"
 	"github.com/zalando/go-keyring"
 
 	"github.com/keyref/keyref/internal/lockdir"
@@ -99,6 +99,10 @@ func (s *System) call(ctx context.Context, op, account string, fn func(context.C
 	if err != nil {
 		return fmt.Errorf("%s %q: %w", op, account, err)
 	}
+	// A call that does not finish in time gives the lock back anyway: it
+	// is most likely waiting for an unlock prompt, and keyref-mcp lives on
+	// after it, as would every other keyref process's wait.
+	unlock = sync.OnceFunc(unlock)
 	done := make(chan error, 1)
 	go func() {
 		err := fn(ctx)
@@ -109,6 +113,7 @@ func (s *System) call(ctx context.Context, op, account string, fn func(context.C
 	case err := <-done:
 		return translate(op, account, err)
 	case <-ctx.Done():
+		unlock()
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return fmt.Errorf("%s %q: %w", op, account, &UnavailableError{
 				Reason: "keychain locked or not answering",
@@ -139,7 +144,10 @@ func (s *System) lock(ctx context.Context) (func(), error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the lock directory: %w", err)
 	}
-	l := flock.New(filepath.Join(dir, lockFile))
+	l, err := lockdir.Flock(filepath.Join(dir, lockFile))
+	if err != nil {
+		return nil, err
+	}
 	ok, err := l.TryLock()
 	if err != nil {
 		return nil, fmt.Errorf("locking the keychain: %w", err)
@@ -165,7 +173,7 @@ func (s *System) lock(ctx context.Context) (func(), error) {
 		}()
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, &UnavailableError{
-				Reason: "another keyref process has held the keychain for too long",
+				Reason: "another keyref call has held the keychain lock for too long",
 				Hint:   "it may be waiting for an unlock prompt; answer it or end that process",
 			}
 		}

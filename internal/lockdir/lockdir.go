@@ -2,12 +2,17 @@
 package lockdir
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"sync"
+
+	"github.com/gofrs/flock"
 )
 
 // Default is where keyref keeps its lock files. Every keyref process of a user
@@ -60,4 +65,19 @@ func owned(dir, uid string) bool {
 		return false
 	}
 	return fileOwner(fi) == uid
+}
+
+// Flock returns the lock at path after checking that nothing but a
+// regular file is there: opening a FIFO someone left in its place would
+// block past every time limit, and a directory cannot be locked.
+func Flock(path string) (*flock.Flock, error) {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, err
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("lock file %s is not a regular file; remove it", path)
+	}
+	return flock.New(path), nil
 }

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/gofrs/flock"
-
 	"github.com/keyref/keyref/internal/lockdir"
 )
 
@@ -29,7 +27,10 @@ func (s *Store) lock(ctx context.Context, account string) (func(), error) {
 	if account == indexAccount {
 		file = "index.lock"
 	}
-	l := flock.New(filepath.Join(dir, file))
+	l, err := lockdir.Flock(filepath.Join(dir, file))
+	if err != nil {
+		return nil, fmt.Errorf("locking %q: %w", account, err)
+	}
 	ok, err := l.TryLockContext(ctx, lockRetry)
 	if err != nil {
 		return nil, fmt.Errorf("locking %q: %w", account, err)
