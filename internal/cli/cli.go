@@ -61,7 +61,9 @@ func (e *Env) backend() keychain.Backend {
 	if e.Keychain != nil {
 		return e.Keychain
 	}
-	sys := &keychain.System{Getenv: e.Getenv, LockDir: e.lockDir()}
+	// The keychain lock is the user's, whatever LockDir a test gives the
+	// alias locks: the daemon it protects is shared.
+	sys := &keychain.System{Getenv: e.Getenv}
 	if d := keychainTimeout(e.getenv("KEYREF_KEYCHAIN_TIMEOUT")); d > 0 {
 		sys.Timeout = d
 	}

@@ -30,7 +30,8 @@ type System struct {
 	// chunking against a keychain that needs none.
 	ChunkSize int
 	// LockDir holds the lock that keeps keyref's keychain calls one at a
-	// time; empty means lockdir.Default().
+	// time; empty means lockdir.Default(), which every keyref process of
+	// the user shares. Only tests set it.
 	LockDir string
 }
 
