@@ -130,7 +130,8 @@ func TestRepliesErrors(t *testing.T) {
 		stream []byte
 		want   func(error) bool
 	}{
-		"refused": {[]byte("REJECTED EXTERNAL\r\n"), func(err error) bool { return errors.Is(err, errAuth) }},
+		"refused": {[]byte("REJECTED EXTERNAL\r\n"),
+			func(err error) bool { return errors.Is(err, errAuth) }},
 		"error reply": {wire(t, "OK 0123\r\n", locked), func(err error) bool {
 			var re *replyError
 			return errors.As(err, &re) && re.name == "org.freedesktop.Secret.Error.IsLocked"

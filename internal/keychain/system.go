@@ -82,9 +82,9 @@ func (s *System) MaxValue() int {
 	return maxValue(OS(runtime.GOOS))
 }
 
-// call runs fn with the bus check and the time limit. go-keyring cannot be
-// cancelled, so on expiry fn is left running in its goroutine; the caller
-// reports the failure and the process exits soon after.
+// call runs fn with the bus check, the keychain lock and the time limit.
+// go-keyring cannot be cancelled, so on expiry fn is left running in its
+// goroutine and the lock is given back; the caller reports the failure.
 func (s *System) call(ctx context.Context, op, account string, fn func(context.Context) error) error {
 	if err := checkBus(s.Getenv); err != nil {
 		return err
