@@ -264,7 +264,7 @@ func replaceConfig(env *Env, path string, cfg map[string]any) (string, error) {
 		return "", fmt.Errorf("writing the new config: %w", err)
 	}
 
-	backup := path + ".keyref-backup-" + env.now().Format("20060102-150405")
+	backup := unusedName(path + ".keyref-backup-" + env.now().Format("20060102-150405"))
 	if err := os.Rename(path, backup); err != nil {
 		return "", fmt.Errorf("keeping the original config: %w", err)
 	}
@@ -277,4 +277,16 @@ func replaceConfig(env *Env, path string, cfg map[string]any) (string, error) {
 		return "", fmt.Errorf("replacing the config (the original is unchanged): %w", err)
 	}
 	return backup, nil
+}
+
+// unusedName returns base, or base with the first free "-N" after it: two
+// writes in one second must not leave only the second one's backup.
+func unusedName(base string) string {
+	name := base
+	for n := 2; ; n++ {
+		if _, err := os.Lstat(name); err != nil {
+			return name // free, or Rename will say why not
+		}
+		name = fmt.Sprintf("%s-%d", base, n)
+	}
 }

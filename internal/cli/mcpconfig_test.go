@@ -128,3 +128,32 @@ func TestMCPConfigRefusesABaseURLKeyrefMCPRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestMCPConfigBackupsInOneSecondAllStay: the clock does not move between
+// the two writes, and the first backup must not be overwritten.
+func TestMCPConfigBackupsInOneSecondAllStay(t *testing.T) {
+	home := t.TempDir()
+	env, _, _ := mcpConfigEnv(t, home)
+	path := filepath.Join(home, ".config", "Claude", "claude_desktop_config.json")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const original = `{"theme":"dark"}`
+	if err := os.WriteFile(path, []byte(original), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"keyref", "keyref-2"} {
+		o := &mcpConfigOptions{name: name, write: true, goos: "linux"}
+		if err := runMCPConfig(env, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	backups, _ := filepath.Glob(path + ".keyref-backup-*")
+	if len(backups) != 2 {
+		t.Fatalf("backups = %v, want two", backups)
+	}
+	first := path + ".keyref-backup-20250102-030405"
+	if b, _ := os.ReadFile(first); string(b) != original {
+		t.Errorf("first backup holds %q", b)
+	}
+}
