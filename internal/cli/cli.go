@@ -13,7 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +21,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/keyref/keyref/internal/keychain"
-	"github.com/keyref/keyref/internal/lockdir"
 	"github.com/keyref/keyref/internal/store"
 	"github.com/keyref/keyref/internal/version"
 )
@@ -35,7 +33,8 @@ type Env struct {
 	Now            func() time.Time
 	// Keychain is the backend; nil means the OS keychain.
 	Keychain keychain.Backend
-	// LockDir overrides where lock files live.
+	// LockDir overrides where the alias locks live; empty means
+	// lockdir.Default(), which honours KEYREF_LOCK_DIR.
 	LockDir string
 	// Args0 is the name the binary was started as; it selects the git and
 	// docker credential helper modes.
@@ -83,20 +82,9 @@ func keychainTimeout(v string) time.Duration {
 	return 0
 }
 
-// lockDir is where lock files go; empty means lockdir.Default().
-func (e *Env) lockDir() string {
-	if e.LockDir != "" {
-		return e.LockDir
-	}
-	if d := e.getenv(lockdir.EnvVar); filepath.IsAbs(d) {
-		return d
-	}
-	return ""
-}
-
 // store returns the alias store.
 func (e *Env) store() *store.Store {
-	return store.New(e.backend(), store.Options{LockDir: e.lockDir(), Now: e.Now})
+	return store.New(e.backend(), store.Options{LockDir: e.LockDir, Now: e.Now})
 }
 
 // logger returns the diagnostics logger: quiet unless KEYREF_LOG asks.

@@ -53,7 +53,7 @@ func runDoctor(ctx context.Context, env *Env) error {
 			return exitError{ExitUnavailable}
 		}
 	}
-	dir := env.lockDir()
+	dir := env.LockDir
 	if dir == "" {
 		dir = lockdir.Default()
 	}

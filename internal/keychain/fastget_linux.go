@@ -47,7 +47,8 @@ const (
 // refused authentication, no login collection, a locked item, any error
 // reply) returns ok=false, and the caller takes go-keyring's full path,
 // which connects its own way, unlocks, prompts and reports errors.
-func fastGet(ctx context.Context, getenv func(string) string, account string) (value string, found, ok bool) {
+func fastGet(ctx context.Context, getenv func(string) string,
+	account string) (value string, found, ok bool) {
 	path, ok := busPath(getenv("DBUS_SESSION_BUS_ADDRESS"))
 	if !ok {
 		return "", false, false
@@ -58,7 +59,8 @@ func fastGet(ctx context.Context, getenv func(string) string, account string) (v
 	}
 	defer c.close()
 
-	if c.send(call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello")) != nil {
+	hello := call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello")
+	if c.send(hello) != nil {
 		return "", false, false
 	}
 	if _, err := c.replies(1); err != nil {
@@ -95,7 +97,8 @@ func fastGet(ctx context.Context, getenv func(string) string, account string) (v
 		return "", false, true
 	}
 
-	if c.send(call(secretsName, items[0], "org.freedesktop.Secret.Item", "GetSecret", session)) != nil {
+	get := call(secretsName, items[0], "org.freedesktop.Secret.Item", "GetSecret", session)
+	if c.send(get) != nil {
 		return "", false, false
 	}
 	r, err = c.replies(5)

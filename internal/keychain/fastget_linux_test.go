@@ -138,7 +138,7 @@ func TestRepliesErrors(t *testing.T) {
 		}},
 		"closed before the reply": {wire(t, "OK 0123\r\n", signal("NameAcquired")), nil},
 		"cut in a message":        {full[:len(full)-3], nil},
-		"garbage":                 {[]byte("OK 0123\r\nxyz\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"), nil},
+		"garbage":                 {append([]byte("OK 0123\r\nxyz"), make([]byte, 13)...), nil},
 	} {
 		_, err := readerConn(tc.stream).replies(1)
 		if err == nil || tc.want != nil && !tc.want(err) {
@@ -164,7 +164,8 @@ func FuzzReplies(f *testing.F) {
 				dbus.FieldErrorName:   dbus.MakeVariant("org.freedesktop.DBus.Error.Failed"),
 			}}
 		}
-		stream := wire(t, auth+"\r\n", first, signal("NameAcquired"), reply(s2, []dbus.ObjectPath{"/i/1"}))
+		items := reply(s2, []dbus.ObjectPath{"/i/1"})
+		stream := wire(t, auth+"\r\n", first, signal("NameAcquired"), items)
 		if cut > 0 && int(cut) < len(stream) {
 			stream = stream[:cut]
 		}
@@ -181,7 +182,8 @@ func FuzzReplies(f *testing.F) {
 func TestSendNumbersMessagesAfterTheAuthentication(t *testing.T) {
 	var out bytes.Buffer
 	c := &busConn{conn: writerConn{&out}}
-	if err := c.send(call("a.b", "/a", "a.b", "One"), call("a.b", "/a", "a.b", "Two", "x")); err != nil {
+	err := c.send(call("a.b", "/a", "a.b", "One"), call("a.b", "/a", "a.b", "Two", "x"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := c.send(call("a.b", "/a", "a.b", "Three")); err != nil {
@@ -238,7 +240,8 @@ func TestFastGetOnSecretService(t *testing.T) {
 
 	got, found, ok := fastGet(ctx, os.Getenv, account)
 	if !ok || !found || got != value {
-		t.Errorf("fastGet = %d bytes, found %v, ok %v; want the %d stored", len(got), found, ok, len(value))
+		t.Errorf("fastGet = %d bytes, found %v, ok %v; want the %d stored",
+			len(got), found, ok, len(value))
 	}
 	if _, found, ok := fastGet(ctx, os.Getenv, ":fastget-none"); !ok || found {
 		t.Errorf("missing item: found %v, ok %v; want a definite not found", found, ok)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -85,7 +84,8 @@ func (s *System) MaxValue() int {
 // call runs fn with the bus check, the keychain lock and the time limit.
 // go-keyring cannot be cancelled, so on expiry fn is left running in its
 // goroutine and the lock is given back; the caller reports the failure.
-func (s *System) call(ctx context.Context, op, account string, fn func(context.Context) error) error {
+func (s *System) call(ctx context.Context, op, account string,
+	fn func(context.Context) error) error {
 	if err := checkBus(s.Getenv); err != nil {
 		return err
 	}
@@ -133,53 +133,26 @@ func (s *System) call(ctx context.Context, op, account string, fn func(context.C
 // daemon answers one request at a time anyway.
 const lockFile = "keychain.lock"
 
-// lock takes the keychain lock and returns its release. It waits until ctx
-// ends, in a blocking flock rather than by polling, so that a waiting call
-// starts the moment the lock is free: with sixteen keyref processes
-// waiting, polling every millisecond cost a third of the throughput.
+// lock takes the keychain lock and returns its release. It waits until
+// ctx ends.
 func (s *System) lock(ctx context.Context) (func(), error) {
 	dir := s.LockDir
 	if dir == "" {
 		dir = lockdir.Default()
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating the lock directory: %w", err)
-	}
-	l, err := lockdir.Flock(filepath.Join(dir, lockFile))
-	if err != nil {
+	unlock, err := lockdir.Lock(ctx, dir, lockFile)
+	switch {
+	case err == nil:
+		return unlock, nil
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, &UnavailableError{
+			Reason: "another keyref call has held the keychain lock for too long",
+			Hint:   "it may be waiting for an unlock prompt; answer it or end that process",
+		}
+	case errors.Is(err, context.Canceled):
 		return nil, err
 	}
-	ok, err := l.TryLock()
-	if err != nil {
-		return nil, fmt.Errorf("locking the keychain: %w", err)
-	}
-	release := func() { _ = l.Unlock() }
-	if ok {
-		return release, nil
-	}
-	got := make(chan error, 1)
-	go func() { got <- l.Lock() }()
-	select {
-	case err := <-got:
-		if err != nil {
-			return nil, fmt.Errorf("locking the keychain: %w", err)
-		}
-		return release, nil
-	case <-ctx.Done():
-		// The flock may still be granted; give it back when it is.
-		go func() {
-			if <-got == nil {
-				release()
-			}
-		}()
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, &UnavailableError{
-				Reason: "another keyref call has held the keychain lock for too long",
-				Hint:   "it may be waiting for an unlock prompt; answer it or end that process",
-			}
-		}
-		return nil, ctx.Err()
-	}
+	return nil, fmt.Errorf("locking the keychain: %w", err)
 }
 
 // translate maps go-keyring's errors to this package's. Other errors come

@@ -2,6 +2,7 @@
 package lockdir
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -67,10 +68,50 @@ func owned(dir, uid string) bool {
 	return fileOwner(fi) == uid
 }
 
-// Flock returns the lock at path after checking that nothing but a
+// Lock takes the exclusive lock file name in dir, creating dir, and
+// returns its release. It waits until ctx ends (returning ctx's error) in a
+// blocking flock rather than by polling, so that a waiter goes on the
+// moment the lock is free: with sixteen keyref processes waiting, polling
+// every millisecond cost a third of the throughput.
+func Lock(ctx context.Context, dir, name string) (func(), error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the lock directory: %w", err)
+	}
+	l, err := open(filepath.Join(dir, name))
+	if err != nil {
+		return nil, err
+	}
+	release := func() { _ = l.Unlock() }
+	ok, err := l.TryLock()
+	switch {
+	case err != nil:
+		return nil, err
+	case ok:
+		return release, nil
+	}
+	got := make(chan error, 1)
+	go func() { got <- l.Lock() }()
+	select {
+	case err := <-got:
+		if err != nil {
+			return nil, err
+		}
+		return release, nil
+	case <-ctx.Done():
+		// The flock may still be granted; give it back when it is.
+		go func() {
+			if <-got == nil {
+				release()
+			}
+		}()
+		return nil, ctx.Err()
+	}
+}
+
+// open returns the lock at path after checking that nothing but a
 // regular file is there: opening a FIFO someone left in its place would
 // block past every time limit, and a directory cannot be locked.
-func Flock(path string) (*flock.Flock, error) {
+func open(path string) (*flock.Flock, error) {
 	fi, err := os.Lstat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

@@ -1,6 +1,7 @@
 package lockdir
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 )
@@ -17,17 +18,13 @@ func TestDefaultIgnoresSessionVariables(t *testing.T) {
 
 func TestFlock(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := Flock(dir); err == nil {
+	ctx := context.Background()
+	if _, err := Lock(ctx, filepath.Dir(dir), filepath.Base(dir)); err == nil {
 		t.Error("a directory was taken for a lock file")
 	}
-	l, err := Flock(filepath.Join(dir, "new.lock"))
+	unlock, err := Lock(ctx, dir, "new.lock")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Lock(); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Unlock(); err != nil {
-		t.Fatal(err)
-	}
+	unlock()
 }
